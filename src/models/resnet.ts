@@ -7,7 +7,7 @@
  *   are option A: identity, and when the shape changes a stride-2 subsampling with
  *   zero-padded extra channels (no parameters). This is the variant whose parameter counts
  *   the paper reports (ResNet-20 0.27 M, ResNet-56 0.85 M); 1x1 projection shortcuts would
- *   add ~4.8 k trainable parameters whatever the depth (two projections and their batch norms).
+ *   add 2,752 trainable parameters whatever the depth (two 1x1 projections and their batch norms).
  * - {@link resnetImageNet}: the ImageNet ResNet-18/34 (basic blocks) and ResNet-50
  *   (bottleneck blocks), with option B shortcuts (1x1 projection + batch norm where the
  *   shape changes, identity elsewhere), the architectures of the paper's table 1 with the
