@@ -69,7 +69,7 @@ describe('selectBackend', () => {
       expect(sel.name).toBe('wasm');
       expect(sel.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
       expect(sel.skipped[1]?.reason).toBe('no GPU adapter was found (Dawn requestAdapter() returned null)');
-      expect(sel.kernelOverrides).toEqual(['Conv2DBackpropFilter']);
+      expect(sel.kernelOverrides).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile']);
       expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
       expect(sel.device).toMatch(/WebAssembly/);
       expect(sel.reason).toMatch(/first available in auto order/);

@@ -16,6 +16,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { callKernel as callWasmKernel } from './call-kernel.js';
+
 /** The kernel name this module provides. */
 export const CONV2D_BACKPROP_FILTER = 'Conv2DBackpropFilter';
 
@@ -34,18 +36,15 @@ function unsupported(what: string): Error {
   return new Error(`Conv2DBackpropFilter (wasm): ${what} is not supported.`);
 }
 
-/** Runs another kernel of the same backend directly, without going through the engine. */
+const OWNER = 'Conv2DBackpropFilter (wasm)';
+
 function callKernel(
   backend: tf.KernelBackend,
   kernelName: string,
   inputs: Record<string, tf.TensorInfo>,
   attrs: Record<string, unknown>,
 ): tf.TensorInfo {
-  const config = tf.getKernel(kernelName, 'wasm');
-  if (config === undefined) throw new Error(`Conv2DBackpropFilter (wasm): the wasm backend has no \`${kernelName}\` kernel.`);
-  const out = config.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
-  if (Array.isArray(out)) throw new Error(`Conv2DBackpropFilter (wasm): \`${kernelName}\` returned several outputs.`);
-  return out;
+  return callWasmKernel(OWNER, 'wasm', backend, kernelName, inputs, attrs);
 }
 
 /**
