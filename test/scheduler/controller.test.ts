@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AutoLRSController,
+  type AutoLRSAction,
+  type AutoLRSControllerOptions,
+  type AutoLRSEvent,
+  type LrSearchFactory,
+} from '../../src/scheduler/controller.js';
+
+/** A search that proposes a fixed list of LRs in order and records what it is told. */
+function scripted(lrs: number[], told: Array<{ stage: number; lr: number; y: number }> = []): LrSearchFactory {
+  return ({ stage }) => {
+    let i = 0;
+    return {
+      ask: () => lrs[i++ % lrs.length]!,
+      tell: (lr, y) => void told.push({ stage, lr, y }),
+      stateDict: () => ({ i }),
+      loadStateDict: (s) => {
+        i = (s as { i: number }).i;
+      },
+    };
+  };
+}
+
+interface Logged {
+  step: number;
+  action: AutoLRSAction;
+}
+
+/**
+ * Drives a controller for `steps` training steps the way a driver does: performs every
+ * action, answers forecasts with `forecastOf(lr)` and validation requests with `valLoss`.
+ */
+function drive(
+  c: AutoLRSController,
+  steps: number,
+  forecastOf: (lr: number) => number,
+  valLoss: (step: number, lr: number) => number = () => 1,
+  initial: AutoLRSAction[] = c.start(),
+): Logged[] {
+  const log: Logged[] = [];
+  const perform = (actions: AutoLRSAction[]) => {
+    const q = [...actions];
+    while (q.length) {
+      const a = q.shift()!;
+      log.push({ step: c.globalStep, action: a });
+      if (a.type === 'forecast') q.unshift(...c.tellForecast(forecastOf(a.lr)));
+      if (a.type === 'evaluate') q.unshift(...c.tellValidationLoss(valLoss(c.globalStep, c.lr!)));
+    }
+  };
+  perform(initial);
+  for (let s = 0; s < steps; s++) perform(c.step());
+  return log;
+}
+
+const types = (log: Logged[]) => log.map((l) => l.action.type);
+
+describe('AutoLRSController defaults', () => {
+  it('equal the reference implementation', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1e-1, search: scripted([0.01]) });
+    expect(c.options.tau).toBe(1000);
+    expect(c.options.tauPrime).toBe(100);
+    expect(c.options.k).toBe(10);
+    expect(c.options.tauMax).toBe(8000);
+    expect(c.options.kappa).toBe(1e6);
+    expect(c.options.nanPenalty).toBe(1e6);
+    expect(c.options.nInitialPoints).toBe(1);
+    expect(c.options.acquisition).toBe('lcb');
+    expect(c.options.validationSamples).toBe(16);
+    expect(c.options.warmupSteps).toBe(0);
+  });
+
+  it('derives tauPrime as tau / 10', () => {
+    expect(new AutoLRSController({ minLr: 1e-3, maxLr: 1e-1, tau: 200, search: scripted([0.01]) }).options.tauPrime).toBe(20);
+  });
+});
+
+describe('AutoLRSController action sequence', () => {
+  const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, tauMax: 80, validationMode: false };
+
+  it('checkpoints, probes k LRs for tau\' steps each with restores between, then restores and trains tau steps', () => {
+    const c = new AutoLRSController({ ...opts, search: scripted([0.1, 0.01, 0.001]) });
+    const log = drive(c, 9 + 20, (lr) => Math.abs(Math.log10(lr) + 2)); // best: 0.01
+    expect(types(log).slice(0, 3)).toEqual(['checkpoint', 'setLr', 'beginProbe']);
+    // Trial 1 ends after 3 steps: forecast, then restore and the next LR.
+    expect(log.filter((l) => l.action.type === 'forecast').map((l) => l.step)).toEqual([3, 6, 9]);
+    expect(log.filter((l) => l.action.type === 'restore').map((l) => l.step)).toEqual([3, 6, 9]);
+    const afterSearch = log.filter((l) => l.step === 9).map((l) => l.action);
+    expect(afterSearch.map((a) => a.type)).toEqual(['forecast', 'restore', 'discardCheckpoint', 'setLr', 'beginTrain']);
+    expect(afterSearch[3]).toEqual({ type: 'setLr', lr: 0.01 });
+    expect(afterSearch[4]).toMatchObject({ type: 'beginTrain', stage: 1, lr: 0.01, steps: 20 });
+    // After tau training steps the next stage's search begins with a checkpoint.
+    const stage2 = log.filter((l) => l.step === 29).map((l) => l.action.type);
+    expect(stage2).toEqual(['checkpoint', 'setLr', 'beginProbe']);
+    expect(c.stage).toBe(2);
+    expect(c.tau).toBe(40);
+    expect(c.tauPrime).toBe(6);
+  });
+
+  it('doubles tau and tau\' while tau\' < tauMax/10, then keeps them and switches to validation loss', () => {
+    const events: AutoLRSEvent[] = [];
+    const c = new AutoLRSController({ ...opts, validationMode: true, validationSamples: 4, search: scripted([0.1, 0.01, 0.001]) });
+    c.on((e) => events.push(e));
+    // Stage lengths: k*tau' + tau = 9+20, 18+40, 36+80, 36+80.
+    drive(c, 29 + 58 + 116 + 116 + 1, () => 0.5, () => 0.4);
+    const begins = events.filter((e): e is Extract<AutoLRSEvent, { type: 'searchBegin' }> => e.type === 'searchBegin');
+    expect(begins.map((e) => [e.stage, e.step, e.tau, e.tauPrime, e.source])).toEqual([
+      [1, 0, 20, 3, 'train'],
+      [2, 29, 40, 6, 'train'],
+      [3, 87, 80, 12, 'train'],
+      [4, 203, 80, 12, 'validation'],
+      [5, 319, 80, 12, 'validation'],
+    ]);
+  });
+
+  it('stage lengths are k*tau\' search steps plus tau training steps', () => {
+    const events: AutoLRSEvent[] = [];
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 30, tauPrime: 3, k: 5, tauMax: 1000, validationMode: false, search: scripted([0.2, 0.02]) });
+    c.on((e) => events.push(e));
+    drive(c, 1000, () => 1);
+    const trainBegins = events.filter((e) => e.type === 'trainBegin').map((e) => e.step);
+    const searchBegins = events.filter((e) => e.type === 'searchBegin').map((e) => e.step);
+    // search of stage s: 5 * 3 * 2^(s-1) steps; training: 30 * 2^(s-1) steps
+    expect(searchBegins.slice(0, 4)).toEqual([0, 45, 135, 315]);
+    expect(trainBegins.slice(0, 3)).toEqual([15, 75, 195]);
+  });
+
+  it('chooses the LR with the lowest forecast and tells the search every (LR, forecast)', () => {
+    const told: Array<{ stage: number; lr: number; y: number }> = [];
+    const lrs = [0.3, 0.05, 0.002, 0.02];
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 40, tauPrime: 4, k: 4, validationMode: false, search: scripted(lrs, told) });
+    const forecast = (lr: number) => (Math.log(lr) - Math.log(0.03)) ** 2 + 0.1;
+    const log = drive(c, 16, forecast);
+    expect(told.map((t) => t.lr)).toEqual(lrs);
+    expect(told.map((t) => t.y)).toEqual(lrs.map(forecast));
+    const expectedBest = lrs.reduce((a, b) => (forecast(b) < forecast(a) ? b : a));
+    expect(expectedBest).toBe(0.02);
+    expect(c.lr).toBe(0.02);
+    expect(c.history[0]!.chosenLr).toBe(0.02);
+    expect(log.at(-1)!.action).toMatchObject({ type: 'beginTrain', lr: 0.02 });
+  });
+});
+
+describe('AutoLRSController divergence', () => {
+  it('tells a NaN trial the penalty and never chooses it', () => {
+    const told: Array<{ stage: number; lr: number; y: number }> = [];
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, validationMode: false, search: scripted([0.9, 0.01, 0.1], told) });
+    drive(c, 9, (lr) => (lr === 0.9 ? NaN : lr === 0.01 ? 0.5 : 0.7));
+    expect(told[0]).toEqual({ stage: 1, lr: 0.9, y: 1e6 });
+    expect(c.history[0]!.trials[0]).toMatchObject({ lr: 0.9, told: 1e6, note: 'nan-penalty' });
+    expect(c.lr).toBe(0.01);
+  });
+
+  it('treats an infinite forecast like NaN', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, validationMode: false, search: scripted([0.5, 0.05]) });
+    drive(c, 6, (lr) => (lr === 0.05 ? Infinity : 2));
+    expect(c.lr).toBe(0.5);
+  });
+
+  it('keeps the last good LR, and lowers maxLr, when every trial of a stage diverges', () => {
+    const events: AutoLRSEvent[] = [];
+    let diverge = false;
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, tauMax: 20, validationMode: false, search: scripted([0.04, 0.2]) });
+    c.on((e) => events.push(e));
+    // Stage 1 succeeds (best 0.04); in stage 2 every probe diverges.
+    const log = drive(c, 6 + 20, (lr) => (diverge ? NaN : lr));
+    expect(c.lr).toBe(0.04);
+    diverge = true;
+    const log2 = drive(c, 6, () => NaN, undefined, []);
+    expect(log.length).toBeGreaterThan(0);
+    expect(c.phase).toBe('train');
+    expect(c.lr).toBe(0.04);
+    expect(c.history[1]!.note).toMatch(/every trial of stage 2 diverged/);
+    expect(c.maxLr).toBeLessThan(0.04 * 1.01 + 1e-12);
+    expect(log2.map((l) => l.action.type).slice(-4)).toEqual(['restore', 'discardCheckpoint', 'setLr', 'beginTrain']);
+    expect(events.filter((e) => e.type === 'trainBegin').at(-1)).toMatchObject({ lr: 0.04, note: expect.stringMatching(/diverged/) });
+  });
+
+  it('falls back to minLr when the very first stage diverges entirely', () => {
+    const c = new AutoLRSController({ minLr: 2e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, validationMode: false, search: scripted([0.5, 0.3]) });
+    drive(c, 6, () => NaN);
+    expect(c.lr).toBe(2e-3);
+    expect(c.maxLr).toBeCloseTo(0.15, 10);
+  });
+});
+
+describe('AutoLRSController validation mode', () => {
+  const base = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 8, k: 2, tauMax: 20, validationSamples: 4 } as const;
+
+  it('measures a baseline, then the validation loss every tau\'/samples steps, and forecasts those values', () => {
+    const c = new AutoLRSController({ ...base, search: scripted([0.1, 0.01]) });
+    // Stage 1 (training loss): 16 search steps + 20 training steps; stage 2 is in validation mode.
+    const log = drive(c, 36 + 8, () => 1, (step) => 2 - step / 1000);
+    const stage2 = log.filter((l) => l.step >= 36);
+    expect(stage2.slice(0, 2).map((l) => l.action)).toEqual([{ type: 'checkpoint' }, { type: 'evaluate', purpose: 'baseline' }]);
+    const probeEvals = stage2.filter((l) => l.action.type === 'evaluate' && l.action.purpose === 'probe').map((l) => l.step);
+    expect(probeEvals).toEqual([38, 40, 42, 44]);
+    const forecast = stage2.find((l) => l.action.type === 'forecast')!.action as Extract<AutoLRSAction, { type: 'forecast' }>;
+    expect(forecast.source).toBe('validation');
+    expect(forecast.interval).toBe(2);
+    expect(forecast.predictAt).toBe(20);
+    expect(forecast.values).toEqual([38, 40, 42, 44].map((s) => 2 - s / 1000));
+    expect(c.history[1]!.baselineLoss).toBeCloseTo(2 - 36 / 1000, 12);
+  });
+
+  it('applies the guard: a probe whose validation loss reached the baseline is told its last loss', () => {
+    const c = new AutoLRSController({ ...base, search: scripted([0.5, 0.01]) });
+    // Validation loss: baseline 1.0; LR 0.5 rises above it, LR 0.01 falls.
+    drive(c, 36 + 16, () => 0.2, (step, lr) => (step === 36 ? 1 : lr === 0.5 ? 1.0 + (step - 36) / 100 : 0.9));
+    const trials = c.history[1]!.trials;
+    expect(trials[0]).toMatchObject({ lr: 0.5, forecast: 0.2, note: 'validation-guard' });
+    expect(trials[0]!.told).toBeCloseTo(1 + 8 / 100, 12);
+    expect(trials[1]).toMatchObject({ lr: 0.01, forecast: 0.2, told: 0.2 });
+    expect(c.lr).toBe(0.01);
+  });
+});
+
+describe('AutoLRSController warmup', () => {
+  it('ramps the LR linearly to warmupLr, then searches', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, warmupSteps: 4, warmupLr: 0.2, validationMode: false, search: scripted([0.1]) });
+    const log = drive(c, 5, () => 1);
+    const lrs = log.filter((l) => l.action.type === 'setLr' && l.step < 4).map((l) => (l.action as { lr: number }).lr);
+    expect(lrs).toEqual([0.05, 0.1, 0.15000000000000002, 0.2].map((x) => expect.closeTo(x, 12)) as unknown as number[]);
+    expect(log.find((l) => l.action.type === 'checkpoint')!.step).toBe(4);
+  });
+});
+
+describe('AutoLRSController protocol errors', () => {
+  it('refuses a step while a forecast is pending, and answers out of turn', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, validationMode: false, search: scripted([0.1]) });
+    expect(() => c.step()).toThrow(/before start/);
+    c.start();
+    expect(() => c.tellForecast(1)).toThrow(/not waiting for a forecast/);
+    c.step();
+    c.step();
+    const a = c.step();
+    expect(a[0]!.type).toBe('forecast');
+    expect(() => c.step()).toThrow(/tellForecast/);
+    expect(() => c.tellValidationLoss(1)).toThrow(/not waiting for a validation loss/);
+    expect(() => c.start()).toThrow(/already called/);
+  });
+});
+
+describe('AutoLRSController state', () => {
+  it('round-trips through JSON and continues identically', () => {
+    const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 4, k: 3, tauMax: 40, validationSamples: 4, search: scripted([0.3, 0.03, 0.003, 0.1]) };
+    const f = (lr: number) => Math.abs(Math.log10(lr) + 1.5);
+    const v = (step: number) => 3 - step / 100;
+    const a = new AutoLRSController(opts);
+    const full = drive(a, 150, f, v);
+    for (const cut of [1, 5, 13, 40, 77, 101]) {
+      const b = new AutoLRSController(opts);
+      const first = drive(b, cut, f, v);
+      const c = new AutoLRSController(opts);
+      c.loadStateDict(JSON.parse(JSON.stringify(b.stateDict())));
+      const rest = drive(c, 150 - cut, f, v, []);
+      expect([...first, ...rest]).toEqual(full);
+      expect(c.history).toEqual(a.history);
+    }
+  });
+
+  it('rejects a state that is not one', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, search: scripted([0.1]) });
+    expect(() => c.loadStateDict({ version: 2 } as never)).toThrow(TypeError);
+  });
+
+  it('restarts an interrupted search from its beginning on resume', () => {
+    const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, validationMode: false, search: scripted([0.3, 0.03, 0.003]) };
+    const b = new AutoLRSController(opts);
+    drive(b, 29 + 8, () => 1); // stage 2 (tau' = 6), inside its second trial
+    expect(b.stage).toBe(2);
+    const c = new AutoLRSController(opts);
+    c.loadStateDict(JSON.parse(JSON.stringify(b.stateDict())));
+    const actions = c.resumeActions();
+    expect(actions.map((x) => x.type)).toEqual(['checkpoint', 'setLr', 'beginProbe']);
+    expect(c.stage).toBe(2);
+    expect(c.trial).toBe(0);
+    expect(c.history).toHaveLength(2);
+    expect(c.history[1]!.trials).toEqual([]);
+  });
+
+  it('re-applies the LR when resuming during training', () => {
+    const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, validationMode: false, search: scripted([0.3, 0.03]) };
+    const b = new AutoLRSController(opts);
+    drive(b, 6 + 7, (lr) => lr);
+    const c = new AutoLRSController(opts);
+    c.loadStateDict(b.stateDict());
+    expect(c.resumeActions()).toEqual([{ type: 'setLr', lr: 0.03 }, { type: 'beginTrain', stage: 1, lr: 0.03, steps: 13 }]);
+  });
+});
