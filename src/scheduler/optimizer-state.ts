@@ -10,6 +10,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertLrSettable, optimizerClassName, type LrSettableOptimizerName } from './lr.js';
+import { decodeTensor, encodeTensor, type SerializedTensor } from './serialize.js';
+
+/** An {@link OptimizerSnapshot} as JSON. */
+export interface SerializedOptimizerSnapshot {
+  className: string;
+  slots: Record<string, Array<{ originalName: string; value: SerializedTensor } | null>>;
+  variables: Record<string, SerializedTensor>;
+  iterations: number | null;
+}
 
 interface OptimizerVariable {
   originalName: string;
@@ -67,6 +76,54 @@ export class OptimizerSnapshot {
     return new OptimizerSnapshot(optimizer, slots, variables, o.iterations_);
   }
 
+  /** Encodes the snapshot as JSON (reads its tensors to the host). */
+  async serialize(): Promise<SerializedOptimizerSnapshot> {
+    this.#assertAlive();
+    const slots: SerializedOptimizerSnapshot['slots'] = {};
+    for (const [name, list] of this.#slots) {
+      slots[name] = await Promise.all(
+        list.map(async (e) => (e == null ? null : { originalName: e.originalName, value: await encodeTensor(e.value) })),
+      );
+    }
+    const variables: SerializedOptimizerSnapshot['variables'] = {};
+    for (const [name, t] of this.#variables) variables[name] = await encodeTensor(t);
+    return { className: optimizerClassName(this.#optimizer)!, slots, variables, iterations: this.#iterations ?? null };
+  }
+
+  /** Rebuilds a snapshot of `optimizer` from {@link serialize}'s output; restore() then applies it. */
+  static deserialize(optimizer: tf.Optimizer, s: SerializedOptimizerSnapshot): OptimizerSnapshot {
+    assertLrSettable(optimizer);
+    const cls = optimizerClassName(optimizer) as LrSettableOptimizerName;
+    if (s == null || typeof s !== 'object' || s.className !== cls) {
+      throw new TypeError(`Expected a saved ${cls} optimizer state, got one of ${JSON.stringify(s?.className)}.`);
+    }
+    const fields = STATE_FIELDS[cls];
+    const slots = new Map<string, Array<{ originalName: string; value: tf.Tensor } | null>>();
+    const variables = new Map<string, tf.Tensor>();
+    try {
+      for (const name of fields.slots) {
+        const list = s.slots?.[name];
+        if (!Array.isArray(list)) throw new TypeError(`Expected the saved ${cls} state to hold slot list \`${name}\`.`);
+        const decoded: Array<{ originalName: string; value: tf.Tensor } | null> = [];
+        slots.set(name, decoded);
+        for (const e of list) decoded.push(e == null ? null : { originalName: e.originalName, value: decodeTensor(e.value, `${name}`) });
+      }
+      for (const name of fields.variables) {
+        if (s.variables?.[name] == null) throw new TypeError(`Expected the saved ${cls} state to hold variable \`${name}\`.`);
+        variables.set(name, decodeTensor(s.variables[name]!, name));
+      }
+    } catch (e) {
+      for (const list of slots.values()) for (const x of list) x?.value.dispose();
+      for (const t of variables.values()) t.dispose();
+      throw e;
+    }
+    return new OptimizerSnapshot(optimizer, slots, variables, s.iterations ?? undefined);
+  }
+
+  #assertAlive(): void {
+    if (this.#disposed) throw new Error('This optimizer snapshot was disposed.');
+  }
+
   /** Number of tensors this snapshot holds. */
   get numTensors(): number {
     let n = this.#variables.size;
@@ -76,7 +133,7 @@ export class OptimizerSnapshot {
 
   /** Writes the snapshot back into the optimizer it was taken from; bit-exact. */
   restore(): void {
-    if (this.#disposed) throw new Error('This optimizer snapshot was disposed.');
+    this.#assertAlive();
     const o = this.#optimizer as unknown as Internals;
     for (const [name, saved] of this.#slots) {
       const list = ((o[name] as Array<OptimizerVariable | undefined>) ??= []);
