@@ -1,0 +1,247 @@
+/**
+ * AutoLRS as a tfjs-layers callback for `model.fit` and `model.fitDataset`, in the
+ * style of `tf.callbacks.earlyStopping`.
+ *
+ * ```ts
+ * import { autoLRS } from 'autolrs';
+ * const tuner = autoLRS({ minLr: 1e-3, maxLr: 1e-1, tau: 200, validationData: [xVal, yVal] });
+ * await model.fit(x, y, { epochs: 10, batchSize: 64, callbacks: [tuner] });
+ * console.log(tuner.history); // every stage: its trials (LR, forecast) and the LR chosen
+ * ```
+ */
+import * as tf from '@tensorflow/tfjs';
+import { modelVariables } from './checkpoint.js';
+import { resolveAutoLRSOptions, type AutoLRSControllerOptions, type AutoLRSEvent, type StageRecord } from './controller.js';
+import {
+  AutoLRSDriver,
+  type AutoLRSDriverOptions,
+  type AutoLRSDriverSnapshot,
+  type AutoLRSDriverState,
+  type AutoLRSStats,
+  type EndState,
+} from './driver.js';
+import { assertLrSettable } from './lr.js';
+import { integerAtLeast, optionsObject } from '../util/validate.js';
+
+/** Arguments of {@link autoLRS}: the schedule's options plus the callback's own. */
+export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss'> {
+  /**
+   * Validation inputs and targets, used in validation mode (after τ reaches τmax).
+   * Without them the search keeps forecasting the training loss in every stage
+   * (`validationMode` then defaults to false; setting it to true is an error).
+   */
+  validationData?: [tf.Tensor | tf.Tensor[], tf.Tensor | tf.Tensor[]];
+  /**
+   * Batch size used to evaluate the validation loss.
+   * @default 256
+   */
+  validationBatchSize?: number;
+  /**
+   * 1 prints one line per stage (search begins, trial results, LR chosen); 0 prints nothing.
+   * @default 0
+   */
+  verbose?: 0 | 1;
+}
+
+/** A `model.fit` callback that tunes the learning rate with AutoLRS. */
+export class AutoLRS extends tf.Callback {
+  readonly #args: AutoLRSArgs;
+  readonly #events: AutoLRSEvent[] = [];
+  #driver: AutoLRSDriver | null = null;
+  #pendingState: AutoLRSDriverState | null = null;
+  #pendingSnapshot: AutoLRSDriverSnapshot | null = null;
+  #endState: EndState = 'not-started';
+
+  constructor(args: AutoLRSArgs) {
+    super();
+    const a = optionsObject<AutoLRSArgs>('args', args);
+    const { validationData, validationBatchSize, verbose, onEvent, ...schedule } = a;
+    if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
+      throw new TypeError(`Expected \`validationData\` to be [inputs, targets], got ${Array.isArray(validationData) ? `an array of length ${validationData.length}` : typeof validationData}.`);
+    }
+    if (schedule.validationMode === true && validationData === undefined) {
+      throw new TypeError('Expected `validationData` to be [inputs, targets] when `validationMode` is true, got undefined.');
+    }
+    integerAtLeast('validationBatchSize', validationBatchSize ?? 256, 1);
+    if (verbose !== undefined && verbose !== 0 && verbose !== 1) {
+      throw new TypeError(`Expected \`verbose\` to be 0 or 1, got ${String(verbose)}.`);
+    }
+    // Validate the schedule now, before any training step.
+    resolveAutoLRSOptions({
+      ...schedule,
+      validationMode: schedule.validationMode ?? validationData !== undefined,
+    } as AutoLRSControllerOptions);
+    this.#args = a as AutoLRSArgs;
+  }
+
+  /** The schedule's events so far (a copy). */
+  get events(): AutoLRSEvent[] {
+    return [...this.#events];
+  }
+  /** Every stage so far: τ, τ', the trials (LR, forecast) and the LR chosen. */
+  get history(): StageRecord[] {
+    return this.#driver?.controller.history ?? [];
+  }
+  /** The current stage (1-based; 0 before the first search). */
+  get stage(): number {
+    return this.#driver?.controller.stage ?? 0;
+  }
+  /** The current phase: 'idle', 'warmup', 'search' or 'train'. */
+  get phase(): string {
+    return this.#driver?.controller.phase ?? 'idle';
+  }
+  /** Index of the current trial (0-based) while the phase is 'search'. */
+  get trial(): number {
+    return this.#driver?.controller.trial ?? 0;
+  }
+  /** τ of the current stage. */
+  get tau(): number {
+    return this.#driver?.controller.tau ?? this.#args.tau ?? 1000;
+  }
+  /** The LR in use. */
+  get lr(): number | null {
+    return this.#driver?.controller.lr ?? null;
+  }
+  /** Steps taken, search steps included. */
+  get globalStep(): number {
+    return this.#driver?.controller.globalStep ?? 0;
+  }
+  /** Where the model was left by the last `onTrainEnd`. */
+  get endState(): EndState {
+    return this.#endState;
+  }
+  /** Overhead figures (search steps, checkpoint/restore/forecast/search time, host reads). */
+  get stats(): AutoLRSStats | null {
+    return this.#driver?.stats ?? null;
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    if (this.#driver === null) this.#driver = this.#createDriver();
+    if (this.#pendingState) {
+      this.#driver.loadStateDict(this.#pendingState);
+      this.#pendingState = null;
+    }
+    if (this.#pendingSnapshot) {
+      this.#driver.loadState(this.#pendingSnapshot);
+      this.#pendingSnapshot = null;
+    }
+    await this.#driver.begin();
+  }
+
+  override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+    const loss = (logs as Record<string, unknown> | undefined)?.['loss'] as tf.Tensor | number | undefined;
+    await this.#driver!.afterStep(loss);
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    if (this.#driver) this.#endState = await this.#driver.end();
+  }
+
+  /**
+   * Leaves the model in its best known state after training stopped without
+   * `onTrainEnd` (an exception inside `fit`): restores the checkpoint when a probe was
+   * running, frees the schedule's tensors, and says which state it left.
+   */
+  async recover(): Promise<EndState> {
+    this.#endState = this.#driver ? await this.#driver.end() : 'not-started';
+    return this.#endState;
+  }
+
+  /**
+   * The schedule's state as JSON, without tensors. Resuming from it in the middle of a
+   * search restarts that search; {@link saveState} resumes exactly. See the README's
+   * "Resuming and failure behaviour".
+   */
+  stateDict(): AutoLRSDriverState | null {
+    return this.#driver?.stateDict() ?? this.#pendingState;
+  }
+
+  /** Loads a state saved by {@link stateDict}; the next `fit` resumes from it. */
+  loadStateDict(state: AutoLRSDriverState): void {
+    this.#pendingSnapshot = null;
+    if (this.#driver) this.#driver.loadStateDict(state);
+    else this.#pendingState = structuredClone(state);
+  }
+
+  /**
+   * Everything the schedule holds (its state, the search's checkpoint and the current
+   * probe's losses) as JSON. Save it with the model's weights and optimizer state
+   * (`saveTrainingState`) to resume exactly, even in the middle of a probe.
+   */
+  async saveState(): Promise<AutoLRSDriverSnapshot | null> {
+    return this.#driver ? this.#driver.saveState() : this.#pendingSnapshot;
+  }
+
+  /** Loads what {@link saveState} saved; the next `fit` continues exactly from there. */
+  loadState(snapshot: AutoLRSDriverSnapshot): void {
+    this.#pendingState = null;
+    if (this.#driver) this.#driver.loadState(snapshot);
+    else this.#pendingSnapshot = structuredClone(snapshot);
+  }
+
+  #createDriver(): AutoLRSDriver {
+    const model = this.model;
+    if (model == null) throw new Error('AutoLRS callback has no model: pass it in the `callbacks` of model.fit().');
+    const optimizer = (model as unknown as { optimizer?: tf.Optimizer }).optimizer;
+    if (optimizer == null) {
+      throw new TypeError('Expected the model to be compiled with an optimizer (model.compile({ optimizer, loss })), got none.');
+    }
+    assertLrSettable(optimizer, 'model.optimizer');
+    const { validationData, validationBatchSize, verbose, onEvent, ...schedule } = this.#args;
+    const validationLoss =
+      validationData === undefined
+        ? undefined
+        : async () => {
+            const out = model.evaluate(validationData[0], validationData[1], { batchSize: validationBatchSize ?? 256 });
+            const scalars = Array.isArray(out) ? out : [out];
+            try {
+              return (await scalars[0]!.data())[0]!;
+            } finally {
+              tf.dispose(scalars);
+            }
+          };
+    return new AutoLRSDriver(
+      { variables: modelVariables(model), optimizer },
+      {
+        ...schedule,
+        validationMode: schedule.validationMode ?? validationData !== undefined,
+        validationLoss,
+        onEvent: (e) => {
+          this.#events.push(e);
+          if (verbose === 1) console.log(formatEvent(e));
+          onEvent?.(e);
+        },
+      },
+    );
+  }
+}
+
+/** One human-readable line for an event. */
+export function formatEvent(e: AutoLRSEvent): string {
+  const f = (x: number) => x.toPrecision(4);
+  switch (e.type) {
+    case 'warmupEnd':
+      return `[autolrs] step ${e.step}: warmup done at lr=${f(e.lr)}`;
+    case 'searchBegin':
+      return `[autolrs] step ${e.step}: stage ${e.stage} search begins (tau=${e.tau}, tau'=${e.tauPrime}, ${e.source} loss)`;
+    case 'trialEnd':
+      return `[autolrs] step ${e.step}: stage ${e.stage} trial ${e.trial + 1}: lr=${f(e.lr)} forecast=${f(e.forecast)}${e.note ? ` (${e.note}: told ${f(e.told)})` : ''}`;
+    case 'trainBegin':
+      return `[autolrs] step ${e.step}: stage ${e.stage} trains ${e.tau} steps at lr=${f(e.lr)}${e.note ? ` (${e.note})` : ''}`;
+    case 'stageEnd':
+      return `[autolrs] step ${e.step}: stage ${e.stage} done`;
+  }
+}
+
+/**
+ * Creates an {@link AutoLRS} callback.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
+ * await model.fit(x, y, { epochs: 20, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.5 })] });
+ * ```
+ */
+export function autoLRS(args: AutoLRSArgs): AutoLRS {
+  return new AutoLRS(args);
+}
