@@ -1,0 +1,119 @@
+/**
+ * autolrs: automatic learning-rate schedules for TensorFlow.js.
+ *
+ * - {@link autoLRS} / {@link AutoLRS}: the AutoLRS callback for `model.fit` and `model.fitDataset`.
+ * - {@link AutoLRSDriver}: the same schedule in a hand-written training loop.
+ * - {@link AutoLRSController}: the schedule as a pure state machine (no tfjs).
+ * - Baseline schedules (PyTorch's set) and the LR range test.
+ */
+
+// AutoLRS
+export { AutoLRS, autoLRS, formatEvent, type AutoLRSArgs } from './scheduler/callback.js';
+export {
+  AutoLRSDriver,
+  type AutoLRSDriverOptions,
+  type AutoLRSDriverState,
+  type AutoLRSStats,
+  type EndState,
+} from './scheduler/driver.js';
+export {
+  AutoLRSController,
+  resolveAutoLRSOptions,
+  type AutoLRSAction,
+  type AutoLRSControllerOptions,
+  type AutoLRSControllerState,
+  type AutoLRSEvent,
+  type AutoLRSPhase,
+  type LrSearch,
+  type LrSearchFactory,
+  type ResolvedAutoLRSOptions,
+  type StageRecord,
+  type TrialRecord,
+} from './scheduler/controller.js';
+export {
+  fitExponential,
+  type ExponentialFit,
+  type ExponentialForecast,
+  type FitExponentialOptions,
+  type ForecastMode,
+} from './scheduler/forecast.js';
+
+// Training-state plumbing shared by every schedule
+export { Checkpoint, modelVariables, type TrainingState } from './scheduler/checkpoint.js';
+export { OptimizerSnapshot } from './scheduler/optimizer-state.js';
+export {
+  getLearningRate,
+  setLearningRate,
+  assertLrSettable,
+  LR_SETTABLE_OPTIMIZERS,
+  type LrSettableOptimizerName,
+} from './scheduler/lr.js';
+
+// Baseline schedules and the LR finder
+export * from './scheduler/schedules/index.js';
+export {
+  lrRangeTest,
+  lrRangeTestSpec,
+  suggestLrRange,
+  type LrRangeTestData,
+  type LrRangeTestOptions,
+  type LrRangeTestResult,
+  type LrSuggestion,
+} from './scheduler/lr-range-test.js';
+
+// Bayesian optimization
+export {
+  BayesianOptimizer,
+  ACQUISITIONS,
+  GaussianProcess,
+  GPNumericalError,
+  fitGaussianProcess,
+  lowerConfidenceBound,
+  expectedImprovement,
+  Rng,
+  type AcquisitionName,
+  type AcquisitionFunction,
+  type BayesianOptimizerOptions,
+  type BayesianOptimizerState,
+  type ExpectedImprovementOptions,
+  type FitOptions,
+  type GPHyperparameters,
+  type LowerConfidenceBoundOptions,
+  type Observation,
+  type Posterior,
+  type PosteriorModel,
+  type RngState,
+} from './bo/index.js';
+
+// Backends
+export {
+  selectBackend,
+  BackendUnavailableError,
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendName,
+  type BackendSelection,
+  type SelectBackendOptions,
+  type SkippedBackend,
+} from './backend/select.js';
+
+// Models and data
+export {
+  resnetCifar,
+  resnetImageNet,
+  RESNET_CIFAR_DEPTHS,
+  RESNET_IMAGENET_DEPTHS,
+  type ResNetCifarOptions,
+  type ResNetImageNetOptions,
+} from './models/resnet.js';
+export {
+  loadFashionMnist,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DEFAULT_DIR,
+  type FashionMnist,
+  type FashionMnistOptions,
+  type DataSplit,
+} from './data/fashion-mnist.js';
+export { DatasetError, parseIdx, readIdx, encodeIdx, type IdxArray } from './data/idx.js';
+export { Augmenter, randomCropFlip, type AugmentOptions } from './data/augment.js';
+export { makeDataset, epochBatches, batchesPerEpoch, type BatchOptions, type Batch } from './data/batches.js';
