@@ -89,11 +89,18 @@ export function optionsObject<T extends object>(name: string, value: unknown): P
   return value as Partial<T>;
 }
 
-/** Rejects option keys that are not known, so a typo is not silently ignored. */
-export function knownKeys(name: string, value: object, keys: readonly string[]): void {
-  for (const k of Object.keys(value)) {
+/**
+ * Rejects option keys that are not known, so a typo is not silently ignored, and
+ * options set to `null` (an omitted option is `undefined`; `null` would otherwise slip
+ * past the `??` defaults). Pass `allowNull` for saved states that use `null` on purpose.
+ */
+export function knownKeys(name: string, value: object, keys: readonly string[], allowNull = false): void {
+  for (const [k, v] of Object.entries(value)) {
     if (!keys.includes(k)) {
       throw new TypeError(`Unknown option \`${k}\` in \`${name}\`; expected one of ${keys.map((x) => `\`${x}\``).join(', ')}.`);
+    }
+    if (v === null && !allowNull) {
+      throw new TypeError(`Expected \`${k}\` to be omitted or given a value, got null.`);
     }
   }
 }

@@ -155,7 +155,7 @@ export abstract class LRSchedule extends tf.Callback {
    */
   loadStateDict(state: LRScheduleState): void {
     const s = optionsObject<LRScheduleState>('state', state);
-    knownKeys('state', s, ['schedule', 'step', 'baseLr', 'lr', 'extra']);
+    knownKeys('state', s, ['schedule', 'step', 'baseLr', 'lr', 'extra'], true);
     if (s.schedule !== this.#name) {
       throw new TypeError(`Expected \`state.schedule\` to be ${JSON.stringify(this.#name)}, got ${describe(s.schedule)}.`);
     }
