@@ -176,7 +176,9 @@ async function probeWebgpu(): Promise<Probe> {
     try {
       webgpuModule = (await import('webgpu')) as unknown as typeof webgpuModule;
     } catch (err) {
-      if (isMissingModule(err, 'webgpu')) return { ok: false, reason: 'package `webgpu` (Dawn bindings for Node) is not installed' };
+      if (isMissingModule(err, 'webgpu')) {
+        return { ok: false, reason: `package \`webgpu\` (Dawn bindings for Node) is not installed or incomplete (${errorMessage(err)})` };
+      }
       return { ok: false, reason: `package \`webgpu\` failed to load (${errorMessage(err)})` };
     }
     let gpu: { requestAdapter: () => Promise<AdapterLike | null> };
