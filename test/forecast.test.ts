@@ -211,6 +211,26 @@ describe('fitExponential: device use', () => {
   });
 });
 
+describe('fitExponential: head and tail of the series', () => {
+  it('returns the means of the first and last tenth, in the same single read', async () => {
+    const y = Array.from({ length: 25 }, (_, i) => 2 + Math.sin(i) + i / 10);
+    const m = Math.ceil(25 / 10);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const t = tf.tensor1d(y);
+    const { result, reads } = await countReads(() => fitExponential(t, { predictAt: 100 }));
+    expect(reads).toBe(1);
+    expect(result.head).toBeCloseTo(mean(y.slice(0, m)), 5);
+    expect(result.tail).toBeCloseTo(mean(y.slice(-m)), 5);
+    t.dispose();
+  });
+
+  it('are NaN for a series that is not finite', async () => {
+    const r = await fitExponential([1, NaN, 0.5, 0.4]);
+    expect(r.head).toBeNaN();
+    expect(r.tail).toBeNaN();
+  });
+});
+
 describe('fitExponential: non-finite series', () => {
   it('returns NaN for a number[] with NaN, without reading the device', async () => {
     const y = [1, 0.9, NaN, 0.7, 0.6];

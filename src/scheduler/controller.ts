@@ -93,6 +93,12 @@ export interface AutoLRSControllerOptions {
    */
   nanPenalty?: number;
   /**
+   * A probe diverged when the mean of its last tenth of losses exceeds this factor times
+   * the mean of its first tenth; it is told `nanPenalty`, like a NaN probe.
+   * @default 3
+   */
+  divergenceFactor?: number;
+  /**
    * Steps of linear warmup before the first search (not searched). 0 disables warmup.
    * @default 0
    */
@@ -162,7 +168,7 @@ export interface TrialRecord {
   /** The value told to the search (forecast after the NaN penalty and the validation guard). */
   told: number;
   /** Why `told` differs from `forecast`, if it does. */
-  note?: 'nan-penalty' | 'validation-guard';
+  note?: 'nan-penalty' | 'diverged' | 'validation-guard';
 }
 
 /** What happened in one stage. */
@@ -225,6 +231,7 @@ const OPTION_KEYS = [
   'acquisition',
   'nInitialPoints',
   'nanPenalty',
+  'divergenceFactor',
   'warmupSteps',
   'warmupLr',
   'validationMode',
@@ -257,6 +264,8 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
   const acquisition = oneOf('acquisition', o.acquisition ?? 'lcb', ['lcb', 'ei'] as const);
   const nInitialPoints = integerAtLeast('nInitialPoints', o.nInitialPoints ?? 1, 1);
   const nanPenalty = finiteNumber('nanPenalty', o.nanPenalty ?? 1e6);
+  const divergenceFactor = positiveNumber('divergenceFactor', o.divergenceFactor ?? 3);
+  if (divergenceFactor <= 1) throw new RangeError(`Expected \`divergenceFactor\` to be a finite number > 1, got ${divergenceFactor}.`);
   const warmupSteps = integerAtLeast('warmupSteps', o.warmupSteps ?? 0, 0);
   let warmupLr: number | undefined;
   if (warmupSteps > 0) {
@@ -294,6 +303,7 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
     acquisition,
     nInitialPoints,
     nanPenalty,
+    divergenceFactor,
     warmupSteps,
     warmupLr,
     validationMode,
@@ -301,6 +311,13 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
     seed,
     search,
   };
+}
+
+/** Means of the first and last ⌈n/10⌉ values. */
+function headTail(values: number[]): { head: number; tail: number } {
+  const m = Math.max(1, Math.ceil(values.length / 10));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { head: mean(values.slice(0, m)), tail: mean(values.slice(-m)) };
 }
 
 /** τ' once the doubling has stopped (the value used by validation-mode stages). */
@@ -470,9 +487,11 @@ export class AutoLRSController {
 
   /**
    * Answers a `forecast` action with the probe's forecast loss after τ steps (NaN when
-   * the probe's loss was not finite).
+   * the probe's loss was not finite). `probe` gives the means of the first and last
+   * tenth of a training-loss probe, to detect divergence (a validation probe's values
+   * are known to the controller already).
    */
-  tellForecast(forecast: number): AutoLRSAction[] {
+  tellForecast(forecast: number, probe?: { head: number; tail: number }): AutoLRSAction[] {
     if (this.#awaiting !== 'forecast') {
       throw new Error(`AutoLRSController.tellForecast() called while not waiting for a forecast (awaiting: ${this.#awaiting}).`);
     }
@@ -482,9 +501,13 @@ export class AutoLRSController {
     const lr = this.#lr!;
     let told = forecast;
     let note: TrialRecord['note'];
+    const ends = this.#validationStage ? headTail(this.#probeValues) : probe;
     if (!Number.isFinite(forecast) || forecast >= this.#o.nanPenalty) {
       told = this.#o.nanPenalty;
       note = 'nan-penalty';
+    } else if (ends !== undefined && (!Number.isFinite(ends.tail) || ends.tail > this.#o.divergenceFactor * ends.head)) {
+      told = this.#o.nanPenalty;
+      note = 'diverged';
     } else if (this.#validationStage) {
       // Guard of the reference: a probe whose validation loss rose to or above the loss
       // at the start of the search is judged by its last measured loss, not the forecast.
@@ -656,7 +679,7 @@ export class AutoLRSController {
 
   #endSearch(): AutoLRSAction[] {
     const record = this.#currentStage();
-    const usable = record.trials.filter((t) => t.note !== 'nan-penalty');
+    const usable = record.trials.filter((t) => t.note !== 'nan-penalty' && t.note !== 'diverged');
     let lr: number;
     let note: string | undefined;
     if (usable.length > 0) {

@@ -313,9 +313,9 @@ export class AutoLRSDriver {
           break;
         }
         case 'forecast': {
-          const forecast = await this.#forecast(a);
+          const { prediction, head, tail } = await this.#forecast(a);
           const t0 = performance.now();
-          const next = this.#controller.tellForecast(forecast);
+          const next = this.#controller.tellForecast(prediction, a.source === 'train' ? { head, tail } : undefined);
           this.#stats.searchMs += performance.now() - t0;
           queue.unshift(...next);
           break;
@@ -344,7 +344,7 @@ export class AutoLRSDriver {
     return loss;
   }
 
-  async #forecast(a: Extract<AutoLRSAction, { type: 'forecast' }>): Promise<number> {
+  async #forecast(a: Extract<AutoLRSAction, { type: 'forecast' }>): Promise<{ prediction: number; head: number; tail: number }> {
     const t0 = performance.now();
     let series: number[] | tf.Tensor1D;
     if (a.source === 'validation') {
@@ -362,7 +362,7 @@ export class AutoLRSDriver {
         mode: a.source === 'validation' ? 'validation' : 'train',
       });
       this.#stats.hostReads++;
-      return fit.prediction;
+      return { prediction: fit.prediction, head: fit.head, tail: fit.tail };
     } finally {
       if (series instanceof tf.Tensor) series.dispose();
       this.#clearRecording();

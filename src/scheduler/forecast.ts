@@ -103,6 +103,14 @@ export type ExponentialForecast = ExponentialFit & {
    * was not given or the series is not finite.
    */
   prediction: number;
+  /**
+   * Mean of the first ⌈n/10⌉ samples, as recorded (before any outlier handling); read
+   * in the same host read. Lets a caller see a probe that blew up (tail ≫ head). NaN
+   * when the series is not finite.
+   */
+  head: number;
+  /** Mean of the last ⌈n/10⌉ samples, as recorded. NaN when the series is not finite. */
+  tail: number;
 };
 
 const OPTION_KEYS = [
@@ -435,7 +443,7 @@ export async function fitExponential(
 
   if (!(losses instanceof tf.Tensor)) {
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(losses[i])) return makeResult(NaN, NaN, NaN, NaN);
+      if (!Number.isFinite(losses[i])) return makeResult(NaN, NaN, NaN, NaN, NaN, NaN);
     }
   }
 
@@ -484,7 +492,10 @@ export async function fitExponential(
       opts.predictAt === undefined
         ? tf.scalar(NaN)
         : tf.add(fit.yBar, tf.mul(fit.a, tf.sub(tf.expm1(tf.mul(tf.neg(k), opts.predictAt / span)), fit.psiBar)));
-    return tf.add(tf.stack([fit.a, b, c, prediction]), poison);
+    const m = Math.max(1, Math.ceil(n / 10));
+    const head = tf.mean(tf.slice(y, [0], [m]));
+    const tail = tf.mean(tf.slice(y, [n - m], [m]));
+    return tf.add(tf.stack([fit.a, b, c, prediction, head, tail]), poison);
   });
 
   let values: Float32Array | Int32Array | Uint8Array;
@@ -493,15 +504,17 @@ export async function fitExponential(
   } finally {
     packed.dispose();
   }
-  return makeResult(values[0]!, values[1]!, values[2]!, values[3]!);
+  return makeResult(values[0]!, values[1]!, values[2]!, values[3]!, values[4]!, values[5]!);
 }
 
-function makeResult(a: number, b: number, c: number, prediction: number): ExponentialForecast {
+function makeResult(a: number, b: number, c: number, prediction: number, head: number, tail: number): ExponentialForecast {
   return {
     a,
     b,
     c,
     prediction,
+    head,
+    tail,
     predict(t: number): number {
       return a * Math.exp(b * t) + c;
     },

@@ -184,6 +184,31 @@ describe('AutoLRSController divergence', () => {
   });
 });
 
+describe('AutoLRSController exploding probes', () => {
+  it('tells a probe whose loss rose past divergenceFactor x its start the penalty, and never picks it', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, validationMode: false, divergenceFactor: 3, search: scripted([0.9, 0.3, 0.01]) });
+    c.start();
+    const probe = (forecast: number, head: number, tail: number) => {
+      c.step();
+      c.step();
+      c.step();
+      return c.tellForecast(forecast, { head, tail });
+    };
+    probe(0.1, 1, 3.5); // exploded, although its (rising-curve) forecast looks low
+    probe(0.4, 1, 2.9); // rose, but within the factor
+    probe(0.5, 1, 0.8);
+    const trials = c.history[0]!.trials;
+    expect(trials[0]).toMatchObject({ lr: 0.9, forecast: 0.1, told: 1e6, note: 'diverged' });
+    expect(trials[1]).toEqual({ lr: 0.3, forecast: 0.4, told: 0.4 });
+    expect(c.lr).toBe(0.3);
+  });
+
+  it('rejects divergenceFactor <= 1', () => {
+    expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 1 })).toThrow(RangeError);
+    expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 0.5 })).toThrow(/divergenceFactor/);
+  });
+});
+
 describe('AutoLRSController validation mode', () => {
   const base = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 8, k: 2, tauMax: 20, validationSamples: 4 } as const;
 
