@@ -51,6 +51,8 @@ export class AutoLRS extends tf.Callback {
   #pendingState: AutoLRSDriverState | null = null;
   #pendingSnapshot: AutoLRSDriverSnapshot | null = null;
   #endState: EndState = 'not-started';
+  #running = false;
+  #verbose: 0 | 1;
 
   constructor(args: AutoLRSArgs) {
     super();
@@ -72,6 +74,7 @@ export class AutoLRS extends tf.Callback {
       validationMode: schedule.validationMode ?? validationData !== undefined,
     } as AutoLRSControllerOptions);
     this.#args = a as AutoLRSArgs;
+    this.#verbose = verbose ?? 0;
   }
 
   /** The schedule's events so far (a copy). */
@@ -117,6 +120,11 @@ export class AutoLRS extends tf.Callback {
 
   override async onTrainBegin(): Promise<void> {
     if (this.#driver === null) this.#driver = this.#createDriver();
+    if (this.#running) {
+      // The previous fit threw before onTrainEnd: leave its probe before going on.
+      await this.#end();
+    }
+    this.#running = true;
     if (this.#pendingState) {
       this.#driver.loadStateDict(this.#pendingState);
       this.#pendingState = null;
@@ -134,16 +142,25 @@ export class AutoLRS extends tf.Callback {
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (this.#driver) this.#endState = await this.#driver.end();
+    await this.#end();
   }
 
   /**
-   * Leaves the model in its best known state after training stopped without
-   * `onTrainEnd` (an exception inside `fit`): restores the checkpoint when a probe was
-   * running, frees the schedule's tensors, and says which state it left.
+   * Leaves the model in its best known state after `fit` threw (tfjs then skips
+   * `onTrainEnd`): restores the search's checkpoint when a probe was running, frees the
+   * schedule's tensors, and says which state it left. The next `fit` with this callback
+   * does the same by itself before it starts.
    */
   async recover(): Promise<EndState> {
+    return this.#end();
+  }
+
+  async #end(): Promise<EndState> {
+    this.#running = false;
     this.#endState = this.#driver ? await this.#driver.end() : 'not-started';
+    if (this.#verbose === 1 && this.#endState === 'restored-checkpoint') {
+      console.log(`[autolrs] training stopped inside an LR probe of stage ${this.stage}: the model was restored to the search's checkpoint`);
+    }
     return this.#endState;
   }
 
