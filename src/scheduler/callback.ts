@@ -21,10 +21,27 @@ import {
   type EndState,
 } from './driver.js';
 import { assertLrSettable } from './lr.js';
-import { integerAtLeast, optionsObject } from '../util/validate.js';
+import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions } from './lr-range-test.js';
+import { func, integerAtLeast, optionsObject } from '../util/validate.js';
 
 /** Arguments of {@link autoLRS}: the schedule's options plus the callback's own. */
-export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss'> {
+export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss' | 'minLr' | 'maxLr' | 'onEvent'> {
+  /** Called for every event: the schedule's, and the bounds chosen by `lrBounds: 'auto'`. */
+  onEvent?: (event: AutoLRSCallbackEvent) => void;
+  /** Smallest LR the search may try. Required unless `lrBounds` is 'auto'. */
+  minLr?: number;
+  /** Largest LR the search may try. Required unless `lrBounds` is 'auto'. */
+  maxLr?: number;
+  /**
+   * 'auto' runs an LR range test ({@link lrRangeTest}) on `lrRangeTest.data` when
+   * training begins (the model and optimizer are restored afterwards) and searches
+   * [suggestion.minLr / 10, suggestion.maxLr]: two decades up to fastai's
+   * "minimum / 10" LR. The bounds chosen are logged as an `lrBounds` event.
+   * Leave `minLr` and `maxLr` out when using it.
+   */
+  lrBounds?: 'auto';
+  /** Data and options of the range test run by `lrBounds: 'auto'`. */
+  lrRangeTest?: { data: LrRangeTestData } & LrRangeTestOptions;
   /**
    * Validation inputs and targets, used in validation mode (after τ reaches τmax).
    * Without them the search keeps forecasting the training loss in every stage
@@ -43,10 +60,25 @@ export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss'
   verbose?: 0 | 1;
 }
 
+/** The bounds chosen by `lrBounds: 'auto'`. */
+export interface LrBoundsEvent {
+  type: 'lrBounds';
+  minLr: number;
+  maxLr: number;
+  /** The range test's own suggestion and how it ended. */
+  suggestion: { minLr: number; maxLr: number; steepestLr: number };
+  rangeTestSteps: number;
+  stoppedEarly: boolean;
+}
+
+/** Events of the callback: the schedule's, plus the bounds chosen by `lrBounds: 'auto'`. */
+export type AutoLRSCallbackEvent = AutoLRSEvent | LrBoundsEvent;
+
 /** A `model.fit` callback that tunes the learning rate with AutoLRS. */
 export class AutoLRS extends tf.Callback {
   readonly #args: AutoLRSArgs;
-  readonly #events: AutoLRSEvent[] = [];
+  readonly #events: AutoLRSCallbackEvent[] = [];
+  #lrBounds: { minLr: number; maxLr: number } | null = null;
   #driver: AutoLRSDriver | null = null;
   #pendingState: AutoLRSDriverState | null = null;
   #pendingSnapshot: AutoLRSDriverSnapshot | null = null;
@@ -57,7 +89,7 @@ export class AutoLRS extends tf.Callback {
   constructor(args: AutoLRSArgs) {
     super();
     const a = optionsObject<AutoLRSArgs>('args', args);
-    const { validationData, validationBatchSize, verbose, onEvent, ...schedule } = a;
+    const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = a;
     if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
       throw new TypeError(`Expected \`validationData\` to be [inputs, targets], got ${Array.isArray(validationData) ? `an array of length ${validationData.length}` : typeof validationData}.`);
     }
@@ -68,17 +100,38 @@ export class AutoLRS extends tf.Callback {
     if (verbose !== undefined && verbose !== 0 && verbose !== 1) {
       throw new TypeError(`Expected \`verbose\` to be 0 or 1, got ${String(verbose)}.`);
     }
-    // Validate the schedule now, before any training step.
+    if (onEvent !== undefined) func('onEvent', onEvent);
+    if (lrBounds !== undefined) {
+      if (lrBounds !== 'auto') throw new TypeError(`Expected \`lrBounds\` to be 'auto' or omitted, got ${JSON.stringify(lrBounds)}.`);
+      if (schedule.minLr !== undefined || schedule.maxLr !== undefined) {
+        throw new TypeError("Expected `minLr` and `maxLr` to be omitted when `lrBounds` is 'auto', got them given.");
+      }
+      const data = (rangeTest as { data?: LrRangeTestData } | undefined)?.data;
+      if (data == null || !(data.x instanceof tf.Tensor) || !(data.y instanceof tf.Tensor)) {
+        throw new TypeError("Expected `lrRangeTest.data` to be { x, y } tensors when `lrBounds` is 'auto', got none.");
+      }
+    } else if (rangeTest !== undefined) {
+      throw new TypeError("Expected `lrRangeTest` only with `lrBounds: 'auto'`, got it without.");
+    }
+    // Validate the schedule now, before any training step (with stand-in bounds when
+    // they are chosen later by the range test).
     resolveAutoLRSOptions({
       ...schedule,
+      ...(lrBounds === 'auto' ? { minLr: 1e-3, maxLr: 1e-1 } : {}),
       validationMode: schedule.validationMode ?? validationData !== undefined,
     } as AutoLRSControllerOptions);
+    if (lrBounds === undefined) this.#lrBounds = { minLr: schedule.minLr!, maxLr: schedule.maxLr! };
     this.#args = a as AutoLRSArgs;
     this.#verbose = verbose ?? 0;
   }
 
+  /** The LR bounds in use (given, or chosen by `lrBounds: 'auto'` once training began). */
+  get lrBounds(): { minLr: number; maxLr: number } | null {
+    return this.#lrBounds ? { ...this.#lrBounds } : null;
+  }
+
   /** The schedule's events so far (a copy). */
-  get events(): AutoLRSEvent[] {
+  get events(): AutoLRSCallbackEvent[] {
     return [...this.#events];
   }
   /** Every stage so far: τ, τ', the trials (LR, forecast) and the LR chosen. */
@@ -119,7 +172,7 @@ export class AutoLRS extends tf.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    if (this.#driver === null) this.#driver = this.#createDriver();
+    if (this.#driver === null) this.#driver = await this.#createDriver();
     if (this.#running) {
       // The previous fit threw before onTrainEnd: leave its probe before going on.
       await this.#end();
@@ -196,7 +249,7 @@ export class AutoLRS extends tf.Callback {
     else this.#pendingSnapshot = structuredClone(snapshot);
   }
 
-  #createDriver(): AutoLRSDriver {
+  async #createDriver(): Promise<AutoLRSDriver> {
     const model = this.model;
     if (model == null) throw new Error('AutoLRS callback has no model: pass it in the `callbacks` of model.fit().');
     const optimizer = (model as unknown as { optimizer?: tf.Optimizer }).optimizer;
@@ -204,7 +257,24 @@ export class AutoLRS extends tf.Callback {
       throw new TypeError('Expected the model to be compiled with an optimizer (model.compile({ optimizer, loss })), got none.');
     }
     assertLrSettable(optimizer, 'model.optimizer');
-    const { validationData, validationBatchSize, verbose, onEvent, ...schedule } = this.#args;
+    const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = this.#args;
+    const emit = (e: AutoLRSCallbackEvent) => {
+      this.#events.push(e);
+      if (verbose === 1) console.log(formatEvent(e));
+      onEvent?.(e);
+    };
+    if (lrBounds === 'auto' && this.#lrBounds === null) {
+      const { data, ...options } = rangeTest!;
+      const result = await lrRangeTest(model, data, options);
+      this.#lrBounds = { minLr: result.suggestion.minLr / 10, maxLr: result.suggestion.maxLr };
+      emit({
+        type: 'lrBounds',
+        ...this.#lrBounds,
+        suggestion: result.suggestion,
+        rangeTestSteps: result.lrs.length,
+        stoppedEarly: result.stoppedEarly,
+      });
+    }
     const validationLoss =
       validationData === undefined
         ? undefined
@@ -221,22 +291,21 @@ export class AutoLRS extends tf.Callback {
       { variables: modelVariables(model), optimizer },
       {
         ...schedule,
+        ...this.#lrBounds!,
         validationMode: schedule.validationMode ?? validationData !== undefined,
         validationLoss,
-        onEvent: (e) => {
-          this.#events.push(e);
-          if (verbose === 1) console.log(formatEvent(e));
-          onEvent?.(e);
-        },
+        onEvent: (e: AutoLRSEvent) => emit(e),
       },
     );
   }
 }
 
 /** One human-readable line for an event. */
-export function formatEvent(e: AutoLRSEvent): string {
+export function formatEvent(e: AutoLRSCallbackEvent): string {
   const f = (x: number) => x.toPrecision(4);
   switch (e.type) {
+    case 'lrBounds':
+      return `[autolrs] LR range test (${e.rangeTestSteps} steps${e.stoppedEarly ? ', stopped at divergence' : ''}) chose lr bounds [${f(e.minLr)}, ${f(e.maxLr)}]`;
     case 'warmupEnd':
       return `[autolrs] step ${e.step}: warmup done at lr=${f(e.lr)}`;
     case 'searchBegin':

@@ -83,7 +83,7 @@ describe('memory over many stages with diverging trials', () => {
     for (const w of await weights(model)) expect(new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4).every(Number.isFinite)).toBe(true);
     // After fit: only the optimizer's momentum slots (one per trainable weight) were added.
     const after = tf.memory();
-    const slotBytes = model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+    const slotBytes = model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1) * 4, 0);
     expect(after.numTensors).toBe(before.numTensors + model.trainableWeights.length);
     expect(after.numBytes).toBe(before.numBytes + slotBytes);
     tf.dispose([x, y]);

@@ -4,6 +4,7 @@ import { AutoLRS, autoLRS } from '../../src/scheduler/callback.js';
 import { modelVariables } from '../../src/scheduler/checkpoint.js';
 import type { LrSearchFactory } from '../../src/scheduler/controller.js';
 import { AutoLRSDriver } from '../../src/scheduler/driver.js';
+import { lrRangeTest } from '../../src/scheduler/lr-range-test.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -218,6 +219,46 @@ describe('autoLRS in model.fit', () => {
     expect(s2.trials).toHaveLength(2);
     expect(tuner.stats!.hostReads).toBe(2 + 1 + 2 * 4 + 2); // 2 forecasts, baseline, 8 val losses, 2 forecasts
     model.dispose();
+  });
+});
+
+describe("autoLRS with lrBounds: 'auto'", () => {
+  it('runs the LR range test first, restores the model, searches the bounds it chose and logs them', async () => {
+    const rangeOptions = { startLr: 1e-5, endLr: 10, numSteps: 60, batchSize: 16 };
+    // The same test on an identical model gives the suggestion to expect.
+    const twin = mlp();
+    const expected = (await lrRangeTest(twin, { x, y }, rangeOptions)).suggestion;
+    twin.dispose();
+
+    const model = mlp();
+    const before = await weights(model);
+    const events: string[] = [];
+    const tuner = autoLRS({ lrBounds: 'auto', lrRangeTest: { data: { x, y }, ...rangeOptions }, tau: 20, tauPrime: 4, k: 3, onEvent: (e) => events.push(e.type) });
+    let firstStep: Float32Array[] = [];
+    const probe = new (class extends tf.Callback {
+      override async onBatchBegin(): Promise<void> {
+        if (firstStep.length === 0) firstStep = await weights(model);
+      }
+    })();
+    await model.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0, callbacks: [tuner, probe] });
+    expect(tuner.lrBounds).toEqual({ minLr: expected.minLr / 10, maxLr: expected.maxLr });
+    expect(events[0]).toBe('lrBounds');
+    expect(tuner.events[0]).toMatchObject({ type: 'lrBounds', suggestion: expected });
+    // The range test left the model as it was before the first training step.
+    expect(same(firstStep, before)).toBe(true);
+    for (const t of tuner.history[0]!.trials) {
+      expect(t.lr).toBeGreaterThanOrEqual(expected.minLr / 10);
+      expect(t.lr).toBeLessThanOrEqual(expected.maxLr);
+    }
+    model.dispose();
+  });
+
+  it('refuses bounds given together with auto, and auto without data', () => {
+    expect(() => autoLRS({ lrBounds: 'auto', minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/omitted/);
+    expect(() => autoLRS({ lrBounds: 'auto' })).toThrow(/lrRangeTest.data/);
+    expect(() => autoLRS({ lrBounds: 'manual' as 'auto', minLr: 1e-3, maxLr: 0.1 })).toThrow(TypeError);
+    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/only with/);
+    expect(() => autoLRS({ maxLr: 0.1 })).toThrow(/minLr/);
   });
 });
 
