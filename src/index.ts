@@ -8,10 +8,18 @@
  */
 
 // AutoLRS
-export { AutoLRS, autoLRS, formatEvent, type AutoLRSArgs } from './scheduler/callback.js';
+export {
+  AutoLRS,
+  autoLRS,
+  formatEvent,
+  type AutoLRSArgs,
+  type AutoLRSCallbackEvent,
+  type LrBoundsEvent,
+} from './scheduler/callback.js';
 export {
   AutoLRSDriver,
   type AutoLRSDriverOptions,
+  type AutoLRSDriverSnapshot,
   type AutoLRSDriverState,
   type AutoLRSStats,
   type EndState,
@@ -39,8 +47,16 @@ export {
 } from './scheduler/forecast.js';
 
 // Training-state plumbing shared by every schedule
-export { Checkpoint, modelVariables, type TrainingState } from './scheduler/checkpoint.js';
-export { OptimizerSnapshot } from './scheduler/optimizer-state.js';
+export {
+  Checkpoint,
+  modelVariables,
+  saveTrainingState,
+  loadTrainingState,
+  type SerializedCheckpoint,
+  type TrainingState,
+} from './scheduler/checkpoint.js';
+export { OptimizerSnapshot, type SerializedOptimizerSnapshot } from './scheduler/optimizer-state.js';
+export { encodeTensor, decodeTensor, type SerializedTensor } from './scheduler/serialize.js';
 export {
   getLearningRate,
   setLearningRate,
