@@ -106,7 +106,7 @@ describe('resnetCifar', () => {
 
   it('rejects invalid options with typed errors', () => {
     expect(() => resnetCifar({ depth: 21 })).toThrow(RangeError);
-    expect(() => resnetCifar({ depth: 21 })).toThrow('Expected `resnetCifar.depth` to be 6n+2 (20, 32, 44, 56, 110), got 21.');
+    expect(() => resnetCifar({ depth: 21 })).toThrow('Expected `resnetCifar.depth` to be 6n+2 (8, 14, 20, 32, 44, 56, 110), got 21.');
     expect(() => resnetCifar({ depth: 38 })).toThrow(RangeError);
     expect(() => resnetCifar({ depth: '20' as unknown as number })).toThrow(TypeError);
     expect(() => resnetCifar({ depth: 20, numClasses: 1 })).toThrow(/numClasses/);

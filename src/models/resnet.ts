@@ -21,13 +21,16 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, integerAtLeast, nonNegativeNumber, finiteNumber, optionsObject, knownKeys } from '../util/validate.js';
 
 /** Depths accepted by {@link resnetCifar}: 6n+2. */
-export const RESNET_CIFAR_DEPTHS = [20, 32, 44, 56, 110] as const;
+export const RESNET_CIFAR_DEPTHS = [8, 14, 20, 32, 44, 56, 110] as const;
 /** Depths accepted by {@link resnetImageNet}. */
 export const RESNET_IMAGENET_DEPTHS = [18, 34, 50] as const;
 
 /** Options of {@link resnetCifar}. */
 export interface ResNetCifarOptions {
-  /** Number of layers with weights, 6n+2: 20, 32, 44, 56 or 110. */
+  /**
+   * Number of layers with weights, 6n+2: 20, 32, 44, 56 or 110 (the paper's), or 8 and 14
+   * (one and two blocks per stage) for quick runs on a CPU.
+   */
   depth: number;
   /**
    * Shape of one input image, [height, width, channels].
@@ -249,7 +252,7 @@ function add(a: tf.SymbolicTensor, b: tf.SymbolicTensor, name: string): tf.Symbo
  * ResNet-20 269,722 / 271,098; ResNet-32 464,154 / 466,426; ResNet-44 658,586 / 661,754;
  * ResNet-56 853,018 / 857,082; ResNet-110 1,727,962 / 1,736,058.
  *
- * @throws RangeError / TypeError for a depth that is not 20, 32, 44, 56 or 110, an
+ * @throws RangeError / TypeError for a depth that is not 8, 14, 20, 32, 44, 56 or 110, an
  *   `inputShape` that is not 3 positive integers, `numClasses` that is not an integer
  *   >= 2, or a negative `weightDecay`.
  */
@@ -257,7 +260,7 @@ export function resnetCifar(options: ResNetCifarOptions): tf.LayersModel {
   const fn = 'resnetCifar';
   const opts = optionsObject<ResNetCifarOptions>(fn, options);
   knownKeys(fn, opts, ['depth', 'inputShape', 'numClasses', 'baseWidth', 'weightDecay', 'seed', 'name']);
-  const depth = checkDepth(fn, opts.depth, RESNET_CIFAR_DEPTHS, '6n+2 (20, 32, 44, 56, 110)');
+  const depth = checkDepth(fn, opts.depth, RESNET_CIFAR_DEPTHS, '6n+2 (8, 14, 20, 32, 44, 56, 110)');
   const common = validateCommon(fn, { ...opts, depth }, [32, 32, 3], 10);
   const baseWidth = integerAtLeast(`${fn}.baseWidth`, opts.baseWidth ?? 16, 1);
   const n = (depth - 2) / 6;
