@@ -61,6 +61,31 @@ describe('resnetCifar', () => {
     tf.dispose([x, y]);
   });
 
+  it('trains: gradients reach every kernel through the option A shortcuts', () => {
+    const m = track(resnetCifar({ depth: 20, inputShape: [8, 8, 1], numClasses: 3, seed: 4 }));
+    const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 5);
+    const y = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
+    const { grads } = tf.variableGrads(() =>
+      tf.metrics.categoricalCrossentropy(y, m.apply(x, { training: true }) as tf.Tensor).mean() as tf.Scalar,
+    );
+    const kernels = m.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => (w.read() as tf.Variable).name);
+    expect(kernels).toHaveLength(20);
+    for (const k of kernels) {
+      expect(grads[k], k).toBeDefined();
+      expect(tf.tidy(() => grads[k]!.abs().sum().dataSync()[0]!), k).toBeGreaterThan(0);
+    }
+    tf.dispose([x, y, ...Object.values(grads)]);
+  });
+
+  it('round-trips through JSON (the shortcut layer is registered for serialization)', async () => {
+    const m = track(resnetCifar({ depth: 20, seed: 1 }));
+    const topology = JSON.parse(JSON.stringify(m.toJSON(null, false))) as tf.io.ModelJSON['modelTopology'];
+    const copy = track(await tf.models.modelFromJSON({ modelTopology: topology }));
+    expect(copy.countParams()).toBe(m.countParams());
+    const shortcuts = copy.layers.filter((l): l is PadShortcut => l instanceof PadShortcut);
+    expect(shortcuts.map((l) => [l.channels, l.stride])).toEqual([[32, 2], [64, 2]]);
+  });
+
   it('the same seed gives the same weights, a different seed different ones', () => {
     const a = track(resnetCifar({ depth: 20, seed: 7 }));
     const b = track(resnetCifar({ depth: 20, seed: 7 }));

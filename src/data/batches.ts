@@ -7,6 +7,26 @@
  * augmentation draws: the same seed gives the same batches, and every epoch is reshuffled.
  * Each batch is gathered on the device from `x` and `y`, which stay owned by the caller
  * and must outlive the dataset.
+ *
+ * @example
+ * ```ts
+ * const data = await loadFashionMnist({ trainSize: 10000 });
+ * // fitDataset: shuffled every epoch, augmented on the fly, seeded.
+ * const train = makeDataset(data.train.xs, data.train.ys, { batchSize: 128, seed: 0, augment: { padding: 2 } });
+ * const val = makeDataset(data.validation!.xs, data.validation!.ys, { batchSize: 512, shuffle: false });
+ * await model.fitDataset(train, { epochs: 10, validationData: val });
+ * // fit: tfjs shuffles the batches itself (unseeded); no augmentation.
+ * await model.fit(data.train.xs, data.train.ys, { batchSize: 128, epochs: 10, shuffle: true,
+ *   validationData: [data.validation!.xs, data.validation!.ys] });
+ * // fit with augmentation: one augmented copy of the training set per epoch.
+ * const augmenter = new Augmenter({ padding: 2, seed: 0 });
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   const xs = augmenter.apply(data.train.xs);
+ *   await model.fit(xs, data.train.ys, { batchSize: 128, epochs: epoch + 1, initialEpoch: epoch, shuffle: true });
+ *   xs.dispose();
+ * }
+ * data.dispose();
+ * ```
  */
 import * as tf from '@tensorflow/tfjs';
 import { Augmenter, type AugmentOptions } from './augment.js';
