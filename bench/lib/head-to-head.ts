@@ -1,0 +1,430 @@
+/**
+ * The head-to-head benchmark: AutoLRS against baseline schedules whose peak LR is tuned
+ * on a grid, all with the same budget of optimizer steps (AutoLRS's search steps count).
+ *
+ * Protocol:
+ * 1. Tuning: every baseline (and the constant LR) runs once per grid LR with seed 0; the
+ *    LR with the best final validation accuracy is kept. Its cost (runs × steps) is
+ *    reported apart from the comparison.
+ * 2. Final runs: each baseline at its tuned LR with seeds 0..S-1 (the seed-0 run is the
+ *    tuning run itself, the same configuration), and AutoLRS with seeds 0..S-1, searching
+ *    the same LR range as the grid.
+ * 3. Every run evaluates the test accuracy every `evalEvery` steps. AutoLRS is evaluated
+ *    only at steps of its training phase (during a search the weights are a probe's), at
+ *    the first such step at or after each multiple of `evalEvery`. Every run is evaluated
+ *    at the end of its budget.
+ *
+ * A seed sets the model's initialization, the batch order and AutoLRS's search; the data
+ * split is the same in every run.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { batchesPerEpoch, makeDataset } from '../../src/data/batches.js';
+import type { FashionMnist } from '../../src/data/fashion-mnist.js';
+import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
+import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/scheduler/schedules/index.js';
+import { accuracy, buildModel, type BenchData, type BenchModel } from './setup.js';
+import { meanCurve, meanSd, speedup, stepsToTarget, targetAccuracy, type CurvePoint, type MeanSd, type Reached } from './metrics.js';
+
+/** Baseline schedules, each with a tuned peak LR. */
+export const BASELINES = ['step', 'cosine', 'one-cycle', 'cyclic', 'constant'] as const;
+export type Baseline = (typeof BASELINES)[number];
+export type Method = Baseline | 'autolrs';
+
+/** How each baseline uses its peak LR η over a budget of T steps. */
+export const BASELINE_DEFINITIONS: Record<Baseline, string> = {
+  step: 'multi-step decay: η, ×0.1 at 50 % and 75 % of T',
+  cosine: 'cosine annealing from η to 0 over T',
+  'one-cycle': 'one-cycle (PyTorch defaults: 30 % warmup from η/25, cosine, final η/25/1e4) over T',
+  cyclic: 'cyclic triangular2 between η/10 and η, half-cycle T/8 (4 cycles)',
+  constant: 'constant η (tuned on the same grid)',
+};
+
+/** AutoLRS's settings. */
+export interface AutoLRSSettings {
+  minLr: number;
+  maxLr: number;
+  tau: number;
+  tauPrime: number;
+  k: number;
+  tauMax: number;
+}
+
+/** Everything that defines the benchmark (runs with different configs are not mixed). */
+export interface HeadToHeadConfig {
+  model: BenchModel;
+  /** Width of the ResNet's first stage. */
+  baseWidth: number;
+  data: BenchData;
+  trainSize: number;
+  validationSize: number;
+  testSize: number;
+  batchSize: number;
+  /** Optimizer steps per run, for every method. */
+  budget: number;
+  evalEvery: number;
+  seeds: number;
+  /** Peak LRs tried for every baseline. */
+  grid: number[];
+  baselines: Baseline[];
+  /** SGD momentum of every run. */
+  momentum: number;
+  autolrs: AutoLRSSettings;
+}
+
+/**
+ * AutoLRS's defaults scaled to a budget: τ' = τ/10, k = 10 (so a search costs τ steps,
+ * as in the reference), τ doubles twice (τmax = 4τ) and the budget ends with the third
+ * stage: budget = 7·τ·(1 + k/10).
+ */
+export function scaledAutoLRS(budget: number, minLr: number, maxLr: number, k = 10): AutoLRSSettings {
+  const tau = Math.floor(budget / (7 * (1 + k / 10)));
+  const tauPrime = Math.max(3, Math.round(tau / 10));
+  if (tau <= tauPrime) {
+    throw new RangeError(`Expected \`budget\` to allow τ > τ' >= 3 with k = ${k} (budget >= ${Math.ceil(28 * (1 + k / 10))}), got ${budget}.`);
+  }
+  return { minLr, maxLr, tau, tauPrime, k, tauMax: 4 * tau };
+}
+
+/** A log-spaced grid of `n` LRs from `lo` to `hi`, rounded to 3 significant digits. */
+export function logGrid(lo: number, hi: number, n: number): number[] {
+  if (n === 1) return [lo];
+  return Array.from({ length: n }, (_, i) => Number((lo * (hi / lo) ** (i / (n - 1))).toPrecision(3)));
+}
+
+/** The AutoLRS part of a run's record. */
+export interface AutoLRSRunInfo {
+  stats: Record<string, number>;
+  stages: Array<{ stage: number; startStep: number; tau: number; tauPrime: number; chosenLr: number | null; trials: Array<{ lr: number; forecast: number; note?: string }> }>;
+  endState: string;
+}
+
+/** One training run. */
+export interface RunRecord {
+  id: string;
+  method: Method;
+  /** Peak LR (null for AutoLRS). */
+  lr: number | null;
+  seed: number;
+  steps: number;
+  finalTestAcc: number;
+  finalValAcc: number;
+  curve: CurvePoint[];
+  /** Training wall time (evaluation excluded), ms. */
+  trainMs: number;
+  evalMs: number;
+  tensorsLeaked: number;
+  autolrs?: AutoLRSRunInfo;
+}
+
+export function runId(method: Method, lr: number | null, seed: number): string {
+  return `${method}|${lr === null ? '-' : lr}|${seed}`;
+}
+
+/** Trains one run and evaluates it along the way. */
+export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, method: Method, lr: number | null, seed: number): Promise<RunRecord> {
+  if (data.validation === null) throw new RangeError('Expected a validation split (validationSize > 0), got none.');
+  const validation = data.validation;
+  const T = config.budget;
+  const tensorsBefore = tf.memory().numTensors;
+  const model = buildModel(config.model, 1000 * (seed + 1), config.baseWidth);
+  const startLr = method === 'autolrs' ? config.autolrs.minLr : lr!;
+  const optimizer = tf.train.momentum(startLr, config.momentum);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+
+  let schedule: tf.CustomCallbackArgs | tf.Callback | null = null;
+  let tuner: AutoLRS | null = null;
+  switch (method) {
+    case 'autolrs':
+      tuner = autoLRS({ ...config.autolrs, seed });
+      schedule = tuner;
+      break;
+    case 'step':
+      schedule = multiStepLR({ lr: lr!, milestones: [Math.round(T / 2), Math.round((3 * T) / 4)], gamma: 0.1, interval: 'step' });
+      break;
+    case 'cosine':
+      schedule = cosineAnnealingLR({ lr: lr!, tMax: T, interval: 'step' });
+      break;
+    case 'one-cycle':
+      schedule = oneCycleLR({ maxLr: lr!, totalSteps: T, interval: 'step' });
+      break;
+    case 'cyclic':
+      schedule = cyclicLR({ baseLr: lr! / 10, maxLr: lr!, stepSizeUp: Math.max(1, Math.round(T / 8)), mode: 'triangular2', interval: 'step' });
+      break;
+    case 'constant':
+      break;
+  }
+
+  const curve: CurvePoint[] = [];
+  let step = 0;
+  let evalMs = 0;
+  let pending = false;
+  let t0 = 0;
+  const evaluator = new (class extends tf.Callback {
+    override async onTrainBegin(): Promise<void> {
+      t0 = performance.now();
+    }
+    override async onBatchEnd(): Promise<void> {
+      step++;
+      if (step % config.evalEvery === 0) pending = true;
+      // Before the tuner's own onBatchEnd: the phase is the one this step was taken in.
+      const committed = tuner === null || tuner.phase === 'train' || tuner.phase === 'warmup';
+      if (pending && committed && step < T) {
+        const wall = performance.now() - t0 - evalMs;
+        const e0 = performance.now();
+        const acc = await accuracy(model, data.test.xs, data.test.labels);
+        evalMs += performance.now() - e0;
+        curve.push({ step, wallMs: wall, acc });
+        pending = false;
+      }
+      if (step >= T) model.stopTraining = true;
+    }
+  })();
+
+  const dataset = makeDataset(data.train.xs, data.train.ys, { batchSize: config.batchSize, seed, dropRemainder: true });
+  const perEpoch = batchesPerEpoch(data.train.size, config.batchSize, true);
+  const callbacks = schedule === null ? [evaluator] : [evaluator, schedule];
+  await model.fitDataset(dataset, { epochs: Math.ceil(T / perEpoch) + 1, callbacks: callbacks as tf.Callback[], verbose: 0 });
+  const trainMs = performance.now() - t0 - evalMs;
+  if (step !== T) throw new Error(`Expected the run to take ${T} steps, got ${step}.`);
+
+  const e0 = performance.now();
+  const finalTestAcc = await accuracy(model, data.test.xs, data.test.labels);
+  const finalValAcc = await accuracy(model, validation.xs, validation.labels);
+  evalMs += performance.now() - e0;
+  curve.push({ step: T, wallMs: trainMs, acc: finalTestAcc });
+
+  let autolrs: AutoLRSRunInfo | undefined;
+  if (tuner !== null) {
+    autolrs = {
+      stats: { ...(tuner.stats as unknown as Record<string, number>) },
+      stages: tuner.history.map((s) => ({
+        stage: s.stage,
+        startStep: s.startStep,
+        tau: s.tau,
+        tauPrime: s.tauPrime,
+        chosenLr: s.chosenLr ?? null,
+        trials: s.trials.map((t) => ({ lr: t.lr, forecast: t.forecast, ...(t.note === undefined ? {} : { note: t.note }) })),
+      })),
+      endState: tuner.endState,
+    };
+  }
+  model.dispose();
+  disposeOptimizer(optimizer);
+  const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+  return {
+    id: runId(method, lr, seed),
+    method,
+    lr,
+    seed,
+    steps: step,
+    finalTestAcc,
+    finalValAcc,
+    curve,
+    trainMs,
+    evalMs,
+    tensorsLeaked,
+    ...(autolrs === undefined ? {} : { autolrs }),
+  };
+}
+
+/**
+ * Disposes an optimizer and the LR scalar `c` that tfjs's MomentumOptimizer.dispose()
+ * leaves behind (it overrides SGD's dispose without freeing it: one tensor per run).
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: unknown }).c;
+  if (c instanceof tf.Tensor && !c.isDisposed) c.dispose();
+}
+
+/** One planned run; `needsTuning` runs wait for the tuning of their method. */
+export interface PlannedRun {
+  method: Method;
+  lr: number | null;
+  seed: number;
+  role: 'tune' | 'final';
+}
+
+/** The best grid LR of each baseline whose tuning runs are all done (by final validation accuracy). */
+export function tunedLrs(config: HeadToHeadConfig, runs: readonly RunRecord[]): Partial<Record<Baseline, number>> {
+  const out: Partial<Record<Baseline, number>> = {};
+  for (const b of config.baselines) {
+    const tuning = config.grid.map((lr) => runs.find((r) => r.id === runId(b, lr, 0)));
+    if (tuning.some((r) => r === undefined)) continue;
+    let best = tuning[0]!;
+    for (const r of tuning) if (r!.finalValAcc > best.finalValAcc) best = r!;
+    out[b] = best.lr!;
+  }
+  return out;
+}
+
+/** The runs still to do, in order: tuning, AutoLRS, then the baselines' other seeds. */
+export function plan(config: HeadToHeadConfig, done: readonly RunRecord[]): PlannedRun[] {
+  const have = new Set(done.map((r) => r.id));
+  const out: PlannedRun[] = [];
+  for (const b of config.baselines) for (const lr of config.grid) out.push({ method: b, lr, seed: 0, role: 'tune' });
+  for (let s = 0; s < config.seeds; s++) out.push({ method: 'autolrs', lr: null, seed: s, role: 'final' });
+  const tuned = tunedLrs(config, done);
+  for (const b of config.baselines) {
+    const lr = tuned[b];
+    if (lr === undefined) continue;
+    for (let s = 1; s < config.seeds; s++) out.push({ method: b, lr, seed: s, role: 'final' });
+  }
+  return out.filter((p) => !have.has(runId(p.method, p.lr, p.seed)));
+}
+
+/** Figures of one method. */
+export interface MethodSummary {
+  method: Method;
+  definition: string;
+  /** Tuned peak LR (null for AutoLRS). */
+  lr: number | null;
+  seeds: number[];
+  finalTestAcc: MeanSd;
+  finalTestAccPerSeed: number[];
+  /** Mean over seeds of the test accuracy at each evaluated step. */
+  meanCurve: CurvePoint[];
+  /** On the mean curve. */
+  toTarget: Reached | null;
+  /** Per seed (null: not reached). */
+  toTargetPerSeed: Array<Reached | null>;
+  trainMs: MeanSd;
+  tuning?: { runs: number; steps: number; grid: Array<{ lr: number; valAcc: number; testAcc: number }> };
+}
+
+/** The comparison of AutoLRS with one baseline. */
+export interface SpeedupSummary {
+  baseline: Baseline;
+  baselineReached: boolean;
+  autolrsReached: boolean;
+  /** Baseline steps to target / AutoLRS steps to target (mean curves); null when either did not reach it. */
+  steps: number | null;
+  /** The same with training wall time. */
+  wallTime: number | null;
+}
+
+export interface Summary {
+  complete: boolean;
+  target: number | null;
+  targetRule: string;
+  methods: MethodSummary[];
+  speedups: SpeedupSummary[];
+  autolrsOverhead: Record<string, MeanSd> | null;
+  tuningCost: { runs: number; steps: number; note: string };
+}
+
+/** Summarizes the runs done so far (methods with at least one final run). */
+export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]): Summary {
+  const tuned = tunedLrs(config, runs);
+  const methods: MethodSummary[] = [];
+  const finalRuns = (m: Method, lr: number | null): RunRecord[] =>
+    Array.from({ length: config.seeds }, (_, s) => runs.find((r) => r.id === runId(m, lr, s))).filter((r): r is RunRecord => r !== undefined);
+  const add = (m: Method, lr: number | null, definition: string): void => {
+    const rs = finalRuns(m, lr);
+    if (rs.length === 0) return;
+    const summary: MethodSummary = {
+      method: m,
+      definition,
+      lr,
+      seeds: rs.map((r) => r.seed),
+      finalTestAcc: meanSd(rs.map((r) => r.finalTestAcc)),
+      finalTestAccPerSeed: rs.map((r) => r.finalTestAcc),
+      meanCurve: meanCurve(rs.map((r) => r.curve)),
+      toTarget: null,
+      toTargetPerSeed: [],
+      trainMs: meanSd(rs.map((r) => r.trainMs)),
+    };
+    if (m !== 'autolrs') {
+      const grid = config.grid.map((g) => runs.find((r) => r.id === runId(m, g, 0))!);
+      summary.tuning = {
+        runs: grid.length,
+        steps: grid.length * config.budget,
+        grid: grid.map((r) => ({ lr: r.lr!, valAcc: r.finalValAcc, testAcc: r.finalTestAcc })),
+      };
+    }
+    methods.push(summary);
+  };
+  add(
+    'autolrs',
+    null,
+    `AutoLRS: τ=${config.autolrs.tau}, τ'=${config.autolrs.tauPrime}, k=${config.autolrs.k}, τmax=${config.autolrs.tauMax}, LR in [${config.autolrs.minLr}, ${config.autolrs.maxLr}], search steps counted`,
+  );
+  for (const b of config.baselines) {
+    const lr = tuned[b];
+    if (lr !== undefined) add(b, lr, BASELINE_DEFINITIONS[b]);
+  }
+
+  const baselineSummaries = methods.filter((m) => m.method !== 'autolrs');
+  const complete = methods.length === config.baselines.length + 1 && methods.every((m) => m.seeds.length === config.seeds);
+  const target = baselineSummaries.length > 0 ? targetAccuracy(baselineSummaries.map((m) => m.finalTestAcc.mean)) : null;
+  if (target !== null) {
+    for (const m of methods) {
+      m.toTarget = stepsToTarget(m.meanCurve, target);
+      m.toTargetPerSeed = m.seeds.map((s) => stepsToTarget(runs.find((r) => r.id === runId(m.method, m.lr, s))!.curve, target));
+    }
+  }
+  const auto = methods.find((m) => m.method === 'autolrs');
+  const speedups: SpeedupSummary[] = [];
+  if (auto !== undefined && target !== null) {
+    for (const b of baselineSummaries) {
+      speedups.push({
+        baseline: b.method as Baseline,
+        baselineReached: b.toTarget !== null,
+        autolrsReached: auto.toTarget !== null,
+        steps: speedup(b.toTarget?.step ?? null, auto.toTarget?.step ?? null),
+        wallTime: speedup(b.toTarget?.wallMs ?? null, auto.toTarget?.wallMs ?? null),
+      });
+    }
+  }
+  let autolrsOverhead: Record<string, MeanSd> | null = null;
+  const autoRuns = finalRuns('autolrs', null);
+  if (autoRuns.length > 0) {
+    autolrsOverhead = {};
+    const keys = Object.keys(autoRuns[0]!.autolrs!.stats);
+    for (const k of keys) autolrsOverhead[k] = meanSd(autoRuns.map((r) => r.autolrs!.stats[k]!));
+    autolrsOverhead['trainMs'] = meanSd(autoRuns.map((r) => r.trainMs));
+  }
+  const tuningRuns = config.baselines.length * config.grid.length;
+  return {
+    complete,
+    target,
+    targetRule: 'best baseline final mean test accuracy − 0.1 points; steps and wall time to target read on the mean-over-seeds curve',
+    methods,
+    speedups,
+    autolrsOverhead,
+    tuningCost: {
+      runs: tuningRuns,
+      steps: tuningRuns * config.budget,
+      note: 'grid search of each baseline\'s peak LR (seed 0, selected on validation accuracy); AutoLRS needs no tuning run beyond its LR range',
+    },
+  };
+}
+
+/** Line chart of the mean test accuracy against steps, one line per method (Vega-Lite). */
+export function accuracySpec(summary: Summary, title: string): Record<string, unknown> {
+  const values = summary.methods.flatMap((m) =>
+    m.meanCurve.map((p) => ({ method: m.method === 'autolrs' ? 'AutoLRS' : `${m.method} (lr ${m.lr})`, step: p.step, acc: p.acc })),
+  );
+  const layers: Record<string, unknown>[] = [
+    {
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'optimizer steps (AutoLRS search steps included)' },
+        y: { field: 'acc', type: 'quantitative', title: 'test accuracy (%), mean over seeds', scale: { zero: false } },
+        color: { field: 'method', type: 'nominal', title: 'method' },
+      },
+    },
+  ];
+  if (summary.target !== null) {
+    layers.push({ data: { values: [{ target: summary.target }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'target', type: 'quantitative' } } });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 640,
+    height: 360,
+    data: { values },
+    layer: layers,
+  };
+}

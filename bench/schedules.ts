@@ -1,0 +1,367 @@
+/**
+ * Head-to-head: does AutoLRS beat tuned schedules with the same step budget?
+ *
+ *   npx tsx bench/schedules.ts --quick                 # CPU (wasm), a few minutes
+ *   npx tsx bench/schedules.ts --resume                # the full default (ResNet-20, for a GPU)
+ *
+ * Every method gets the same number of optimizer steps (`--budget`); AutoLRS's search
+ * steps count in it. The baselines (step decay, cosine, one-cycle, cyclic, constant) have
+ * their peak LR tuned on `--grid` (one seed-0 run per LR, chosen on validation accuracy;
+ * the cost is reported apart), then run with `--seeds` seeds. See bench/lib/head-to-head.ts
+ * for the protocol and bench/README.md for the figures.
+ *
+ * Options (defaults in parentheses):
+ *   --model resnet20|cnn|mlp (resnet20)   --width N ResNet base width (16)
+ *   --data fashion-mnist                  --train-size N (55000) --val-size N (5000) --test-size N (10000)
+ *   --batch N (128)   --budget N steps per run (1400)   --eval-every N (100)   --seeds N (3)
+ *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant
+ *   --k N (10)  --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
+ *   --min-lr/--max-lr AutoLRS range (the grid's ends)   --momentum (0.9)
+ *   --backend auto|tensorflow|webgpu|wasm|cpu (auto)
+ *   --resume        skip runs already in the results file (config must match)
+ *   --max-minutes M start no new run after M minutes (then rerun with --resume)
+ *   --out FILE      results JSON (bench/results/schedules-<tag>.json, or under $OUT)
+ *   --tag NAME      file name tag (<backend>-<model>, or quick-<backend>-<model> with --quick)
+ *   --plot-only     re-render the plot from the results file
+ *   --quick         cnn, 5000 train / 1000 val / 1000 test, batch 32, budget 420, 2 seeds,
+ *                   grid 0.01,0.04,0.16, eval every 30
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../src/backend/select.js';
+import {
+  accuracySpec,
+  BASELINES,
+  plan,
+  scaledAutoLRS,
+  summarize,
+  trainRun,
+  type Baseline,
+  type HeadToHeadConfig,
+  type RunRecord,
+  type Summary,
+} from './lib/head-to-head.js';
+import { formatMeanSd } from './lib/metrics.js';
+import { writePlot } from './lib/render.js';
+import { BENCH_DATA, BENCH_MODELS, describeModel, loadData, machine, type BenchData, type BenchModel } from './lib/setup.js';
+
+interface Cli {
+  config: HeadToHeadConfig;
+  backend: BackendChoice;
+  resume: boolean;
+  maxMinutes: number;
+  out: string | undefined;
+  tag: string | undefined;
+  plotOnly: boolean;
+  quick: boolean;
+}
+
+/** The results file. */
+export interface ResultsFile {
+  benchmark: 'schedules head-to-head';
+  config: HeadToHeadConfig;
+  model: string;
+  backend: string;
+  device: string | null;
+  machine: ReturnType<typeof machine>;
+  /** One entry per command that added runs. */
+  sessions: Array<{ date: string; command: string; backend: string; loadAverageStart: number[]; loadAverageEnd: number[]; runsAdded: number; minutes: number }>;
+  runs: RunRecord[];
+  summary: Summary;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`schedules: ${message}\n`);
+  process.exit(2);
+}
+
+function parse(argv: string[]): Cli {
+  const quick = argv.includes('--quick');
+  const c: HeadToHeadConfig = quick
+    ? {
+        model: 'cnn',
+        baseWidth: 16,
+        data: 'fashion-mnist',
+        trainSize: 5000,
+        validationSize: 1000,
+        testSize: 1000,
+        batchSize: 32,
+        budget: 420,
+        evalEvery: 30,
+        seeds: 2,
+        grid: [0.01, 0.04, 0.16],
+        baselines: [...BASELINES],
+        momentum: 0.9,
+        autolrs: scaledAutoLRS(420, 0.01, 0.16),
+      }
+    : {
+        model: 'resnet20',
+        baseWidth: 16,
+        data: 'fashion-mnist',
+        trainSize: 55000,
+        validationSize: 5000,
+        testSize: 10000,
+        batchSize: 128,
+        budget: 1400,
+        evalEvery: 100,
+        seeds: 3,
+        grid: [0.01, 0.0464, 0.215, 1],
+        baselines: [...BASELINES],
+        momentum: 0.9,
+        autolrs: scaledAutoLRS(1400, 0.01, 1),
+      };
+  const cli: Cli = { config: c, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick };
+  const over: { k?: number; tau?: number; tauPrime?: number; tauMax?: number; minLr?: number; maxLr?: number } = {};
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) usage(`Expected \`${flag}\` to be an integer >= ${min}, got ${JSON.stringify(v)}.`);
+    return n;
+  };
+  const pos = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !(n > 0) || !Number.isFinite(n)) usage(`Expected \`${flag}\` to be a positive number, got ${JSON.stringify(v)}.`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const v = argv[i + 1];
+    const take = (): string | undefined => {
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--resume':
+        cli.resume = true;
+        break;
+      case '--plot-only':
+        cli.plotOnly = true;
+        break;
+      case '--model':
+        if (!(BENCH_MODELS as readonly string[]).includes(v ?? '')) usage(`Expected \`--model\` to be one of ${BENCH_MODELS.join(', ')}, got ${JSON.stringify(v)}.`);
+        c.model = take() as BenchModel;
+        break;
+      case '--data':
+        if (!(BENCH_DATA as readonly string[]).includes(v ?? '')) usage(`Expected \`--data\` to be one of ${BENCH_DATA.join(', ')}, got ${JSON.stringify(v)}.`);
+        c.data = take() as BenchData;
+        break;
+      case '--backend':
+        if (!(BACKEND_NAMES as readonly string[]).includes(v ?? '')) usage(`Expected \`--backend\` to be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(v)}.`);
+        cli.backend = take() as BackendChoice;
+        break;
+      case '--width':
+        c.baseWidth = int(flag, take(), 1);
+        break;
+      case '--train-size':
+        c.trainSize = int(flag, take(), 1);
+        break;
+      case '--val-size':
+        c.validationSize = int(flag, take(), 1);
+        break;
+      case '--test-size':
+        c.testSize = int(flag, take(), 1);
+        break;
+      case '--batch':
+        c.batchSize = int(flag, take(), 1);
+        break;
+      case '--budget':
+        c.budget = int(flag, take(), 1);
+        break;
+      case '--eval-every':
+        c.evalEvery = int(flag, take(), 1);
+        break;
+      case '--seeds':
+        c.seeds = int(flag, take(), 1);
+        break;
+      case '--grid': {
+        const lrs = (take() ?? '').split(',').map((s) => pos('--grid', s));
+        if (lrs.length === 0 || lrs.some((x, j) => j > 0 && !(x > lrs[j - 1]!))) usage(`Expected \`--grid\` to be increasing LRs separated by commas, got ${JSON.stringify(v)}.`);
+        c.grid = lrs;
+        break;
+      }
+      case '--baselines': {
+        const names = (take() ?? '').split(',');
+        for (const n of names) if (!(BASELINES as readonly string[]).includes(n)) usage(`Expected \`--baselines\` to list ${BASELINES.join(', ')}, got ${JSON.stringify(n)}.`);
+        c.baselines = names as Baseline[];
+        break;
+      }
+      case '--momentum':
+        c.momentum = Number(take());
+        if (!(c.momentum >= 0 && c.momentum < 1)) usage(`Expected \`--momentum\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
+        break;
+      case '--k':
+        over.k = int(flag, take(), 1);
+        break;
+      case '--tau':
+        over.tau = int(flag, take(), 4);
+        break;
+      case '--tau-prime':
+        over.tauPrime = int(flag, take(), 3);
+        break;
+      case '--tau-max':
+        over.tauMax = int(flag, take(), 4);
+        break;
+      case '--min-lr':
+        over.minLr = pos(flag, take());
+        break;
+      case '--max-lr':
+        over.maxLr = pos(flag, take());
+        break;
+      case '--max-minutes':
+        cli.maxMinutes = pos(flag, take());
+        break;
+      case '--out':
+        if (v === undefined) usage('Expected `--out` to be a file path.');
+        cli.out = take();
+        break;
+      case '--tag':
+        if (v === undefined || !/^[\w.-]+$/.test(v)) usage(`Expected \`--tag\` to be a file-name word, got ${JSON.stringify(v)}.`);
+        cli.tag = take();
+        break;
+      default:
+        usage(`unknown argument ${JSON.stringify(flag)}`);
+    }
+  }
+  const minLr = over.minLr ?? c.grid[0]!;
+  const maxLr = over.maxLr ?? c.grid.at(-1)!;
+  const scaled = scaledAutoLRS(c.budget, minLr, maxLr, over.k ?? 10);
+  const tau = over.tau ?? scaled.tau;
+  c.autolrs = {
+    minLr,
+    maxLr,
+    k: over.k ?? 10,
+    tau,
+    tauPrime: over.tauPrime ?? (over.tau === undefined ? scaled.tauPrime : Math.max(3, Math.round(tau / 10))),
+    tauMax: over.tauMax ?? 4 * tau,
+  };
+  if (c.grid.length === 1 && c.autolrs.minLr >= c.autolrs.maxLr) usage('Expected `--min-lr` < `--max-lr` (a grid of one LR gives no range).');
+  return cli;
+}
+
+function sameConfig(a: HeadToHeadConfig, b: HeadToHeadConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function printSummary(s: Summary): void {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  log(`target ${s.target?.toFixed(2) ?? '-'} % (${s.complete ? 'complete' : 'partial'})`);
+  for (const m of s.methods) {
+    const reach = m.toTarget ? `${m.toTarget.step} steps, ${(m.toTarget.wallMs / 1000).toFixed(1)} s` : 'not reached';
+    log(`  ${m.method.padEnd(10)} lr ${String(m.lr ?? '-').padEnd(7)} acc ${formatMeanSd(m.finalTestAcc)} % (n=${m.finalTestAcc.n})  to target: ${reach}`);
+  }
+  for (const sp of s.speedups) {
+    const f = (x: number | null): string => (x === null ? (sp.autolrsReached ? 'baseline not reached' : 'AutoLRS not reached') : `${x.toFixed(2)}x`);
+    log(`  speedup vs ${sp.baseline}: steps ${f(sp.steps)}, wall ${f(sp.wallTime)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const cli = parse(argv);
+  const started = performance.now();
+  const loadStart = machine().loadAverage;
+
+  const outDir = process.env['OUT'];
+  const resolveName = (backend: string): string => `schedules-${cli.tag ?? `${cli.quick ? 'quick-' : ''}${backend}-${cli.config.model}`}.json`;
+
+  if (cli.plotOnly) {
+    const file = cli.out ?? path.join('bench', 'results', resolveName(cli.backend === 'auto' ? 'wasm' : cli.backend));
+    const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ResultsFile;
+    results.summary = summarize(results.config, results.runs);
+    fs.writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+    const written = await writePlot(accuracySpec(results.summary, plotTitle(results)), file.replace(/\.json$/, ''));
+    process.stderr.write(`${written.join(', ')}\n`);
+    printSummary(results.summary);
+    return;
+  }
+
+  const selection = await selectBackend({ backend: cli.backend, log: (l) => process.stderr.write(`${l}\n`) });
+  const name = resolveName(selection.name);
+  const out = cli.out ?? (outDir !== undefined && outDir !== '' ? path.join(outDir, name) : path.join('bench', 'results', name));
+  const committed = path.join('bench', 'results', name);
+
+  let runs: RunRecord[] = [];
+  let sessions: ResultsFile['sessions'] = [];
+  if (cli.resume) {
+    const from = fs.existsSync(out) ? out : fs.existsSync(committed) ? committed : null;
+    if (from !== null) {
+      const prev = JSON.parse(fs.readFileSync(from, 'utf8')) as ResultsFile;
+      if (!sameConfig(prev.config, cli.config)) usage(`--resume: ${from} was produced with another configuration; pass the same flags or another --out.`);
+      runs = prev.runs;
+      sessions = prev.sessions;
+      process.stderr.write(`resuming from ${from}: ${runs.length} runs done\n`);
+    }
+  }
+
+  const data = await loadData(cli.config.data, cli.config);
+  const write = async (added: number): Promise<ResultsFile> => {
+    const results: ResultsFile = {
+      benchmark: 'schedules head-to-head',
+      config: cli.config,
+      model: describeModel(cli.config.model, cli.config.baseWidth),
+      backend: selection.name,
+      device: selection.device ?? null,
+      machine: machine(),
+      sessions: [
+        ...sessions,
+        {
+          date: new Date().toISOString(),
+          command: `schedules ${argv.join(' ')}`,
+          backend: selection.name,
+          loadAverageStart: loadStart,
+          loadAverageEnd: machine().loadAverage,
+          runsAdded: added,
+          minutes: Number(((performance.now() - started) / 60000).toFixed(2)),
+        },
+      ],
+      runs,
+      summary: summarize(cli.config, runs),
+    };
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(results, null, 1)}\n`);
+    return results;
+  };
+
+  let added = 0;
+  for (;;) {
+    const todo = plan(cli.config, runs);
+    if (todo.length === 0) break;
+    if ((performance.now() - started) / 60000 >= cli.maxMinutes) {
+      process.stderr.write(`stopping after ${cli.maxMinutes} min with ${todo.length} runs left: rerun with --resume\n`);
+      break;
+    }
+    const p = todo[0]!;
+    const t0 = performance.now();
+    const run = await trainRun(cli.config, data, p.method, p.lr, p.seed);
+    runs.push(run);
+    added++;
+    process.stderr.write(
+      `[${runs.length}] ${p.role} ${run.id}: test ${run.finalTestAcc.toFixed(2)} %, val ${run.finalValAcc.toFixed(2)} %, ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s, leaked ${run.tensorsLeaked} tensors, load ${machine().loadAverage.join(' ')}\n`,
+    );
+    await write(added);
+  }
+  const results = await write(added);
+  data.dispose();
+  const written = await writePlot(accuracySpec(results.summary, plotTitle(results)), out.replace(/\.json$/, ''));
+  process.stderr.write(`${out}, ${written.join(', ')}\n`);
+  printSummary(results.summary);
+  process.stderr.write(`tensors in memory at exit: ${tf.memory().numTensors}\n`);
+}
+
+function plotTitle(r: ResultsFile): string {
+  const c = r.config;
+  return `${c.model} on ${c.data}, ${c.budget} steps × batch ${c.batchSize}, ${c.seeds} seeds, ${r.backend} (${r.machine.cpu}, ${r.machine.cores} cores)`;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`schedules: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

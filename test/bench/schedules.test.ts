@@ -1,0 +1,120 @@
+/**
+ * The head-to-head benchmark's whole code path (CLI, training, evaluation, summary,
+ * results file, plot, --resume) on a tiny configuration: an MLP on 256 Fashion-MNIST
+ * images, 48 steps, 2 seeds, 2 baselines, 2 grid LRs, the cpu backend.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import type { ResultsFile } from '../../bench/schedules.js';
+
+const args = [
+  'tsx',
+  'bench/schedules.ts',
+  '--model', 'mlp',
+  '--backend', 'cpu',
+  '--train-size', '256',
+  '--val-size', '128',
+  '--test-size', '128',
+  '--batch', '16',
+  '--budget', '48',
+  '--eval-every', '8',
+  '--seeds', '2',
+  '--grid', '0.01,0.1',
+  '--baselines', 'cosine,constant',
+  '--k', '2',
+  '--tau', '10',
+  '--tau-prime', '3',
+  '--tau-max', '20',
+];
+
+let dir: string;
+let out: string;
+let first: ResultsFile;
+let second: ResultsFile;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autolrs-schedules-'));
+  out = path.join(dir, 'tiny.json');
+  const env = { ...process.env, OUT: '' };
+  execFileSync('npx', [...args, '--out', out], { env, stdio: 'pipe' });
+  first = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
+  execFileSync('npx', [...args, '--out', out, '--resume'], { env, stdio: 'pipe' });
+  second = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
+});
+
+describe('bench/schedules.ts on a tiny configuration', () => {
+  it('runs the tuning grid, AutoLRS and the tuned baselines with every seed', () => {
+    // 2 baselines × 2 grid LRs (seed 0), AutoLRS × 2 seeds, 2 baselines × 1 more seed.
+    expect(first.runs).toHaveLength(8);
+    expect(first.runs.filter((r) => r.method === 'autolrs').map((r) => r.seed)).toEqual([0, 1]);
+    for (const r of first.runs) {
+      expect(r.steps).toBe(48);
+      expect(r.tensorsLeaked).toBe(0);
+      expect(r.curve.at(-1)).toMatchObject({ step: 48, acc: r.finalTestAcc });
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]!.step).toBeGreaterThan(r.curve[i - 1]!.step);
+      expect(r.finalTestAcc).toBeGreaterThanOrEqual(0);
+      expect(r.finalTestAcc).toBeLessThanOrEqual(100);
+    }
+    const baseline = first.runs.find((r) => r.method === 'cosine')!;
+    expect(baseline.curve.map((p) => p.step)).toEqual([8, 16, 24, 32, 40, 48]);
+  });
+
+  it('evaluates AutoLRS only in its training phases and counts its search steps', () => {
+    for (const r of first.runs.filter((x) => x.method === 'autolrs')) {
+      const a = r.autolrs!;
+      expect(a.stats['searchSteps']! + a.stats['trainSteps']!).toBe(48);
+      expect(a.stats['searchSteps']).toBe(3 * 2 * 3);
+      expect(a.stages.map((s) => [s.startStep, s.tau, s.tauPrime, s.trials.length])).toEqual([
+        [0, 10, 3, 2],
+        [16, 10, 3, 2],
+        [32, 10, 3, 2],
+        // The budget ends where stage 4's search would begin.
+        [48, 10, 3, 0],
+      ]);
+      for (const s of a.stages.slice(0, 3)) expect(s.chosenLr).toBeGreaterThanOrEqual(0.01);
+      // Training windows: steps startStep + 7 .. startStep + 16 of each stage.
+      const inTrain = (step: number): boolean => a.stages.some((s) => step > s.startStep + 6 && step <= s.startStep + 16);
+      for (const p of r.curve) expect(inTrain(p.step)).toBe(true);
+    }
+  });
+
+  it('summarizes with the target rule and consistent speedups', () => {
+    const s = first.summary;
+    expect(s.complete).toBe(true);
+    const baselines = s.methods.filter((m) => m.method !== 'autolrs');
+    expect(baselines.map((m) => m.method)).toEqual(['cosine', 'constant']);
+    expect(s.target).toBeCloseTo(Math.max(...baselines.map((m) => m.finalTestAcc.mean)) - 0.1, 10);
+    const auto = s.methods.find((m) => m.method === 'autolrs')!;
+    for (const sp of s.speedups) {
+      const b = s.methods.find((m) => m.method === sp.baseline)!;
+      expect(sp.baselineReached).toBe(b.toTarget !== null);
+      if (b.toTarget !== null && auto.toTarget !== null) expect(sp.steps).toBeCloseTo(b.toTarget.step / auto.toTarget.step, 12);
+      else expect(sp.steps).toBeNull();
+    }
+    // The best baseline reaches its own target on its mean curve (its last point is its mean).
+    expect(baselines.some((m) => m.toTarget !== null)).toBe(true);
+    expect(s.tuningCost).toMatchObject({ runs: 4, steps: 4 * 48 });
+    expect(Object.keys(s.autolrsOverhead!)).toEqual(
+      expect.arrayContaining(['searchSteps', 'checkpointMs', 'restoreMs', 'forecastMs', 'searchMs', 'hostReads', 'trainMs']),
+    );
+  });
+
+  it('names the machine and backend, and writes the plot', () => {
+    expect(first.backend).toBe('cpu');
+    expect(first.machine.cores).toBeGreaterThan(0);
+    expect(first.machine.loadAverage).toHaveLength(3);
+    expect(first.sessions[0]!.loadAverageStart).toHaveLength(3);
+    expect(fs.readFileSync(out.replace(/\.json$/, '.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('--resume skips the runs already done', () => {
+    expect(second.runs).toEqual(first.runs);
+    expect(second.sessions).toHaveLength(2);
+    expect(second.sessions[1]!.runsAdded).toBe(0);
+  });
+});
