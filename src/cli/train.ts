@@ -1,0 +1,310 @@
+/**
+ * `autolrs train`: selects a backend, loads Fashion-MNIST, builds a CIFAR-style ResNet,
+ * trains it with AutoLRS or a baseline schedule (with a progress bar and a per-step log),
+ * evaluates it on the test set, and writes runs/<time>/: steps.jsonl, summary.json,
+ * schedule.svg and schedule.png.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend, type BackendSelection } from '../backend/select.js';
+import { batchesPerEpoch, makeDataset } from '../data/batches.js';
+import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { resnetCifar } from '../models/resnet.js';
+import { renderPng, renderSvg, scheduleSpec } from '../report/plot.js';
+import { stepLog } from '../report/step-log.js';
+import { getLearningRate } from '../scheduler/lr.js';
+import { autoLRS, formatEvent, type AutoLRS } from '../scheduler/callback.js';
+import {
+  cosineAnnealingLR,
+  cosineAnnealingWarmRestarts,
+  cyclicLR,
+  exponentialLR,
+  multiStepLR,
+  oneCycleLR,
+  reduceLROnPlateau,
+  stepLR,
+} from '../scheduler/schedules/index.js';
+import type { TrainConfig } from './args.js';
+import { createProgress } from './progress.js';
+
+/** Where the command writes: lines for the user, and whether stdout is a terminal. */
+export interface TrainIO {
+  out: (line: string) => void;
+  tty: boolean;
+}
+
+/** What `summary.json` holds. */
+export interface TrainSummary {
+  config: TrainConfig;
+  backend: { name: string; reason: string; skipped: Array<{ name: string; reason: string }>; device: string | null; kernelOverrides: string[] };
+  model: { name: string; depth: number; width: number; parameters: number };
+  data: { train: number; validation: number; test: number; batchesPerEpoch: number };
+  steps: number;
+  epochs: number;
+  wallTimeSeconds: number;
+  trainTimeSeconds: number;
+  evaluateTimeSeconds: number;
+  testAccuracy: number;
+  testLoss: number;
+  finalLr: number;
+  autolrs: null | {
+    history: AutoLRS['history'];
+    stats: AutoLRS['stats'];
+    endState: string;
+  };
+  files: { dir: string; steps: string; summary: string; svg: string; png: string };
+}
+
+/** Name of the run folder: the local time, e.g. 2026-11-22T17-55-03 (a suffix when taken). */
+export function runDirName(date: Date, exists: (name: string) => boolean = () => false): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const base = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}-${pad(date.getMinutes())}-${pad(date.getSeconds())}`;
+  let name = base;
+  for (let i = 2; exists(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
+function fmtSeconds(s: number): string {
+  const m = Math.floor(s / 60);
+  const r = Math.round(s - 60 * m);
+  return m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
+}
+
+/** The schedule callback for a baseline (null for a constant LR), for `total` steps. */
+function baselineSchedule(config: TrainConfig, total: number): tf.Callback | null {
+  const lr = config.lr;
+  switch (config.schedule) {
+    case 'constant':
+    case 'autolrs':
+      return null;
+    case 'step':
+      return stepLR({ lr, stepSize: Math.max(1, Math.ceil(total / 3)), gamma: 0.1 });
+    case 'multistep':
+      return multiStepLR({ lr, milestones: [...new Set([Math.max(1, Math.round(total / 2)), Math.max(2, Math.round((3 * total) / 4))])], gamma: 0.1 });
+    case 'exponential':
+      return exponentialLR({ lr, gamma: 0.01 ** (1 / total) });
+    case 'cyclic':
+      return cyclicLR({ baseLr: lr / 10, maxLr: lr, stepSizeUp: Math.max(1, Math.round(total / 4)) });
+    case 'cosine':
+      return cosineAnnealingLR({ lr, tMax: total });
+    case 'warm-restarts':
+      return cosineAnnealingWarmRestarts({ lr, t0: Math.max(1, Math.round(total / 7)), tMult: 2 });
+    case 'onecycle':
+      return oneCycleLR({ maxLr: lr, totalSteps: Math.max(total, 4) });
+    case 'plateau':
+      return reduceLROnPlateau({ lr, monitor: 'val_loss', factor: 0.5, patience: 1 });
+  }
+}
+
+/** One sentence on what each baseline does with `--lr`, for the log. */
+function describeSchedule(config: TrainConfig, total: number): string {
+  const lr = config.lr;
+  switch (config.schedule) {
+    case 'autolrs':
+      return `AutoLRS: LR in [${config.minLr}, ${config.maxLr}], tau=${config.tau}, tau'=${config.tauPrime}, k=${config.k} (each stage: ${config.k}x${config.tauPrime} probe steps + ${config.tau} steps, tau doubling)`;
+    case 'constant':
+      return `constant LR ${lr}`;
+    case 'step':
+      return `step: LR ${lr}, x0.1 every ${Math.ceil(total / 3)} steps`;
+    case 'multistep':
+      return `multistep: LR ${lr}, x0.1 at 50 % and 75 % of ${total} steps`;
+    case 'exponential':
+      return `exponential: LR ${lr} falling 100x over ${total} steps`;
+    case 'cyclic':
+      return `cyclic (triangular): LR between ${lr / 10} and ${lr}, two cycles`;
+    case 'cosine':
+      return `cosine annealing from ${lr} to 0 over ${total} steps`;
+    case 'warm-restarts':
+      return `cosine with warm restarts: LR ${lr}, first period ${Math.round(total / 7)} steps, doubling`;
+    case 'onecycle':
+      return `one-cycle: peak LR ${lr} over ${total} steps`;
+    case 'plateau':
+      return `reduce on plateau: LR ${lr}, x0.5 after an epoch without val_loss improvement`;
+  }
+}
+
+/** Runs `autolrs train` with a parsed configuration; returns the summary it wrote. */
+export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSummary> {
+  const t0 = performance.now();
+  const say = io.out;
+
+  // Backend.
+  const selection: BackendSelection = await selectBackend({ backend: config.backend });
+  say(`Backend: ${selection.name} (${selection.reason})${selection.device ? ` on ${selection.device}` : ''}`);
+  for (const s of selection.skipped) say(`  skipped ${s.name}: ${s.reason}`);
+
+  // Data.
+  const data = await loadFashionMnist({
+    ...(config.dataDir === undefined ? {} : { dir: config.dataDir }),
+    validationSize: config.validationSize,
+    trainSize: config.trainSize,
+    testSize: config.testSize,
+    seed: config.seed,
+  });
+  const validation = data.validation;
+  const bpe = batchesPerEpoch(data.train.size, config.batchSize);
+  const total = config.steps ?? (config.epochs ?? 1) * bpe;
+  const epochs = Math.ceil(total / bpe);
+  say(
+    `Data: Fashion-MNIST, ${data.train.size} training / ${validation?.size ?? 0} validation / ${data.test.size} test images; ` +
+      `batch ${config.batchSize}, ${bpe} steps per epoch, ${total} steps (${epochs} epoch${epochs === 1 ? '' : 's'})`,
+  );
+
+  // Model.
+  const depth = Number(config.model.slice('resnet'.length));
+  const model = resnetCifar({
+    depth,
+    baseWidth: config.width,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    weightDecay: config.weightDecay,
+    seed: config.seed,
+  });
+  const optimizer =
+    config.optimizer === 'adam'
+      ? tf.train.adam(config.lr)
+      : config.optimizer === 'momentum'
+        ? tf.train.momentum(config.lr, config.momentum)
+        : tf.train.sgd(config.lr);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const parameters = model.countParams();
+  say(`Model: ResNet-${depth}, width ${config.width}, ${parameters.toLocaleString('en-US')} parameters; ${config.optimizer === 'momentum' ? `SGD with momentum ${config.momentum}` : config.optimizer === 'adam' ? 'Adam' : 'SGD'}, weight decay ${config.weightDecay}`);
+  say(`Schedule: ${describeSchedule(config, total)}`);
+
+  // Output folder.
+  await mkdir(config.out, { recursive: true });
+  const dir = join(config.out, runDirName(new Date(), (name) => existsSync(join(config.out, name))));
+  await mkdir(dir, { recursive: true });
+  const files = {
+    dir,
+    steps: join(dir, 'steps.jsonl'),
+    summary: join(dir, 'summary.json'),
+    svg: join(dir, 'schedule.svg'),
+    png: join(dir, 'schedule.png'),
+  };
+
+  // Callbacks: the schedule, then the log (it reads the LR the schedule set), then the
+  // progress and the step budget.
+  const progress = createProgress({ total, tty: io.tty, quiet: config.quiet, write: say });
+  const tuner =
+    config.schedule === 'autolrs'
+      ? autoLRS({
+          minLr: config.minLr,
+          maxLr: config.maxLr,
+          tau: config.tau,
+          tauPrime: config.tauPrime,
+          k: config.k,
+          tauMax: config.tauMax,
+          seed: config.seed,
+          ...(validation === null ? {} : { validationData: [validation.xs, validation.ys] as [tf.Tensor, tf.Tensor] }),
+          onEvent: (e) => {
+            if (config.verbose || e.type === 'trainBegin') {
+              if (io.tty && !config.quiet) process.stdout.write('\r\x1b[2K');
+              say(formatEvent(e));
+            }
+          },
+        })
+      : null;
+  const schedule = tuner ?? baselineSchedule(config, total);
+  const log = stepLog({ path: files.steps, flushEvery: config.flushEvery, ...(tuner ? { autolrs: tuner } : {}) });
+  const phaseName = config.schedule === 'autolrs' ? null : config.schedule;
+  const budget = new (class extends tf.Callback {
+    override async onBatchEnd(): Promise<void> {
+      const last = log.last;
+      progress.update({
+        step: log.step,
+        total,
+        stage: tuner?.stage ?? 0,
+        phase: phaseName ?? tuner?.phase ?? '-',
+        lr: getLearningRate(optimizer),
+        loss: last?.loss ?? null,
+      });
+      if (log.step >= total) model.stopTraining = true;
+    }
+  })();
+
+  const dataset = makeDataset(data.train.xs, data.train.ys, { batchSize: config.batchSize, seed: config.seed, augment: config.augment });
+  const tTrain = performance.now();
+  try {
+    await model.fitDataset(dataset, {
+      epochs,
+      verbose: 0,
+      callbacks: [...(schedule ? [schedule] : []), log, budget],
+      ...(validation === null || config.schedule !== 'plateau' ? {} : { validationData: [validation.xs, validation.ys] }),
+    });
+  } finally {
+    progress.stop();
+    log.dispose();
+  }
+  const trainTime = (performance.now() - tTrain) / 1000;
+
+  // Test accuracy on the test split.
+  const tEval = performance.now();
+  const [testLoss, testAccuracy] = await (async () => {
+    const out = model.evaluate(data.test.xs, data.test.ys, { batchSize: 500 }) as tf.Scalar[];
+    try {
+      const v = await tf.stack(out).data();
+      return [v[0]!, v[1]!];
+    } finally {
+      tf.dispose(out);
+    }
+  })();
+  const evaluateTime = (performance.now() - tEval) / 1000;
+  const stepsTaken = log.step;
+  const searchSteps = tuner?.stats?.searchSteps ?? 0;
+  say(
+    `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${stepsTaken} steps` +
+      (tuner ? ` (${searchSteps} of them in LR probes)` : '') +
+      ` in ${fmtSeconds(trainTime)}`,
+  );
+
+  // Plot.
+  const history = tuner?.history ?? [];
+  const chosen = history.filter((h) => h.chosenLr !== undefined).map((h) => h.chosenLr!.toPrecision(2));
+  const title =
+    config.schedule === 'autolrs'
+      ? `AutoLRS on ResNet-${depth} (width ${config.width}), Fashion-MNIST`
+      : `${config.schedule} schedule on ResNet-${depth} (width ${config.width}), Fashion-MNIST`;
+  const subtitle =
+    `test accuracy ${(100 * testAccuracy).toFixed(2)} % | ${stepsTaken} steps` +
+    (tuner ? ` (${searchSteps} in LR probes) | LR chosen per stage: ${chosen.join(', ') || '-'}` : '') +
+    ` | ${selection.name} backend, ${fmtSeconds(trainTime)}`;
+  const spec = scheduleSpec(log.records, { title, subtitle, stages: history, epochs: log.epochs });
+  const svg = await renderSvg(spec);
+  await writeFile(files.svg, svg);
+  await writeFile(files.png, await renderPng(svg));
+
+  const summary: TrainSummary = {
+    config,
+    backend: {
+      name: selection.name,
+      reason: selection.reason,
+      skipped: selection.skipped,
+      device: selection.device ?? null,
+      kernelOverrides: selection.kernelOverrides,
+    },
+    model: { name: `resnet${depth}`, depth, width: config.width, parameters },
+    data: { train: data.train.size, validation: validation?.size ?? 0, test: data.test.size, batchesPerEpoch: bpe },
+    steps: stepsTaken,
+    epochs: log.epochs.length,
+    wallTimeSeconds: (performance.now() - t0) / 1000,
+    trainTimeSeconds: trainTime,
+    evaluateTimeSeconds: evaluateTime,
+    testAccuracy,
+    testLoss,
+    finalLr: getLearningRate(optimizer),
+    autolrs: tuner ? { history, stats: tuner.stats, endState: tuner.endState } : null,
+    files,
+  };
+  await writeFile(files.summary, JSON.stringify(summary, null, 2) + '\n');
+  model.dispose();
+  data.dispose();
+  optimizer.dispose();
+  say(
+    `Done in ${fmtSeconds(summary.wallTimeSeconds)}: test accuracy ${(100 * testAccuracy).toFixed(2)} %, ${stepsTaken} steps on ${selection.name}; ` +
+      `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg, schedule.png}`,
+  );
+  return summary;
+}
