@@ -91,90 +91,99 @@ function cutPoints(): number[] {
   return [...cuts].sort((a, b) => a - b);
 }
 
+/** Trains a fresh model with `callback` for `total` steps, uninterrupted. */
+async function uninterrupted<C extends tf.Callback>(optimizer: () => tf.Optimizer, callback: C, total: number): Promise<Buffer[]> {
+  const m = model(optimizer);
+  await m.fitDataset(steps(0, total), { epochs: 1, verbose: 0, callbacks: [callback] });
+  const w = await weights(m);
+  m.dispose();
+  return w;
+}
+
+/**
+ * A crash at step `cut`: a first "process" trains to `cut` and saves the training state
+ * and `save(callback)` as JSON text; a second one builds a fresh model and callback,
+ * loads both (`load`) and trains on to `total`. Returns the second one's weights and callback.
+ */
+async function interruptAndResume<C extends tf.Callback>(o: {
+  optimizer: () => tf.Optimizer;
+  callback: () => C;
+  cut: number;
+  total: number;
+  save: (c: C) => unknown;
+  load: (c: C, saved: unknown) => void;
+  /** Called with the first process's callback at the moment of saving. */
+  onSave?: (c: C) => void;
+}): Promise<{ weights: Buffer[]; callback: C }> {
+  const m1 = model(o.optimizer);
+  const c1 = o.callback();
+  let saved = '';
+  const saver = atStep(o.cut, async () => {
+    o.onSave?.(c1);
+    const training = await saveTrainingState({ variables: modelVariables(m1), optimizer: m1.optimizer });
+    saved = JSON.stringify({ training, callback: await o.save(c1) });
+  });
+  await m1.fitDataset(steps(0, o.cut), { epochs: 1, verbose: 0, callbacks: [c1, saver] });
+  m1.dispose();
+
+  const { training, callback } = JSON.parse(saved);
+  const m2 = model(o.optimizer);
+  loadTrainingState({ variables: modelVariables(m2), optimizer: m2.optimizer }, training);
+  const c2 = o.callback();
+  o.load(c2, callback);
+  await m2.fitDataset(steps(o.cut, o.total), { epochs: 1, verbose: 0, callbacks: [c2] });
+  const w = await weights(m2);
+  m2.dispose();
+  return { weights: w, callback: c2 };
+}
+
+const sameWeights = (a: Buffer[], b: Buffer[]) => a.every((w, i) => w.equals(b[i]!));
+
 describe.each([
   ['momentum', () => tf.train.momentum(0.01, 0.9)],
   ['adam', () => tf.train.adam(0.01)],
 ] as const)('AutoLRS resume with %s', (_name, optimizer) => {
   it('continues bit-exactly from saveState() at any step: warmup, search (train and validation loss) and training', async () => {
-    const full = model(optimizer);
     const reference = autoLRS(ARGS);
-    await full.fitDataset(steps(0, TOTAL), { epochs: 1, verbose: 0, callbacks: [reference] });
-    const expected = await weights(full);
+    const expected = await uninterrupted(optimizer, reference, TOTAL);
     const phases = new Set<string>();
-
     for (const cut of cutPoints()) {
-      // First process: train to `cut`, save everything as JSON text.
-      const m1 = model(optimizer);
-      const t1 = autoLRS(ARGS);
-      let saved = '';
-      await m1.fitDataset(steps(0, cut), {
-        epochs: 1,
-        verbose: 0,
-        callbacks: [
-          t1,
-          atStep(cut, async () => {
-            phases.add(`${t1.phase}${t1.phase === 'search' ? `/${t1.history.at(-1)!.source}` : ''}`);
-            const training = await saveTrainingState({ variables: modelVariables(m1), optimizer: m1.optimizer });
-            saved = JSON.stringify({ training, tuner: await t1.saveState() });
-          }),
-        ],
+      const resumed = await interruptAndResume({
+        optimizer,
+        callback: () => autoLRS(ARGS),
+        cut,
+        total: TOTAL,
+        save: (t) => t.saveState(),
+        load: (t, saved) => t.loadState(saved as never),
+        onSave: (t) => phases.add(`${t.phase}${t.phase === 'search' ? `/${t.history.at(-1)!.source}` : ''}`),
       });
-      m1.dispose();
-
-      // Second process: a fresh model and callback continue from the JSON.
-      const { training, tuner } = JSON.parse(saved);
-      const m2 = model(optimizer);
-      loadTrainingState({ variables: modelVariables(m2), optimizer: m2.optimizer }, training);
-      const t2 = autoLRS(ARGS);
-      t2.loadState(tuner);
-      await m2.fitDataset(steps(cut, TOTAL), { epochs: 1, verbose: 0, callbacks: [t2] });
-      const got = await weights(m2);
-      expect(got.every((w, i) => w.equals(expected[i]!)), `cut at step ${cut}`).toBe(true);
-      expect(t2.history, `history after a cut at step ${cut}`).toEqual(reference.history);
-      m2.dispose();
+      expect(sameWeights(resumed.weights, expected), `cut at step ${cut}`).toBe(true);
+      expect(resumed.callback.history, `history after a cut at step ${cut}`).toEqual(reference.history);
     }
     expect([...phases].sort()).toEqual(['search/train', 'search/validation', 'train', 'warmup']);
-    full.dispose();
   });
 });
 
 describe('AutoLRS resume from the tensor-free stateDict()', () => {
   it('is exact outside a search, and restarts an interrupted search from the saved model', async () => {
     const optimizer = () => tf.train.momentum(0.01, 0.9);
-    const full = model(optimizer);
-    const reference = autoLRS(ARGS);
-    await full.fitDataset(steps(0, TOTAL), { epochs: 1, verbose: 0, callbacks: [reference] });
-    const expected = await weights(full);
-
+    const expected = await uninterrupted(optimizer, autoLRS(ARGS), TOTAL);
     for (const [cut, insideSearch] of [[2, false], [20, false], [7, true]] as const) {
-      const m1 = model(optimizer);
-      const t1 = autoLRS(ARGS);
-      let saved = '';
-      await m1.fitDataset(steps(0, cut), {
-        epochs: 1,
-        verbose: 0,
-        callbacks: [t1, atStep(cut, async () => {
-          const training = await saveTrainingState({ variables: modelVariables(m1), optimizer: m1.optimizer });
-          saved = JSON.stringify({ training, tuner: t1.stateDict() });
-        })],
+      const resumed = await interruptAndResume({
+        optimizer,
+        callback: () => autoLRS(ARGS),
+        cut,
+        total: TOTAL,
+        save: (t) => t.stateDict(),
+        load: (t, saved) => t.loadStateDict(saved as never),
       });
-      m1.dispose();
-      const { training, tuner } = JSON.parse(saved);
-      const m2 = model(optimizer);
-      loadTrainingState({ variables: modelVariables(m2), optimizer: m2.optimizer }, training);
-      const t2 = autoLRS(ARGS);
-      t2.loadStateDict(tuner);
-      await m2.fitDataset(steps(cut, TOTAL), { epochs: 1, verbose: 0, callbacks: [t2] });
-      const same = (await weights(m2)).every((w, i) => w.equals(expected[i]!));
-      expect(same, `cut at step ${cut}`).toBe(!insideSearch);
+      expect(sameWeights(resumed.weights, expected), `cut at step ${cut}`).toBe(!insideSearch);
       if (insideSearch) {
         // The documented difference: the interrupted stage's search restarts at the cut.
-        expect(t2.history[0]!.startStep).toBe(cut);
-        expect(t2.history[0]!.trials).toHaveLength(3);
+        expect(resumed.callback.history[0]!.startStep).toBe(cut);
+        expect(resumed.callback.history[0]!.trials).toHaveLength(3);
       }
-      m2.dispose();
     }
-    full.dispose();
   });
 });
 
@@ -182,31 +191,17 @@ describe('baseline schedule resume', () => {
   it('continues bit-exactly from stateDict() plus the training state', async () => {
     const optimizer = () => tf.train.momentum(0.05, 0.9);
     const make = () => cosineAnnealingWarmRestarts({ lr: 0.05, t0: 10, tMult: 2, etaMin: 1e-3 });
-    const full = model(optimizer);
-    await full.fitDataset(steps(0, 60), { epochs: 1, verbose: 0, callbacks: [make()] });
-    const expected = await weights(full);
+    const expected = await uninterrupted(optimizer, make(), 60);
     for (const cut of [1, 9, 10, 11, 29, 30, 45]) {
-      const m1 = model(optimizer);
-      const s1 = make();
-      let saved = '';
-      await m1.fitDataset(steps(0, cut), {
-        epochs: 1,
-        verbose: 0,
-        callbacks: [s1, atStep(cut, async () => {
-          const training = await saveTrainingState({ variables: modelVariables(m1), optimizer: m1.optimizer });
-          saved = JSON.stringify({ training, schedule: s1.stateDict() });
-        })],
+      const resumed = await interruptAndResume({
+        optimizer,
+        callback: make,
+        cut,
+        total: 60,
+        save: (s) => s.stateDict(),
+        load: (s, saved) => s.loadStateDict(saved as never),
       });
-      m1.dispose();
-      const { training, schedule } = JSON.parse(saved);
-      const m2 = model(optimizer);
-      loadTrainingState({ variables: modelVariables(m2), optimizer: m2.optimizer }, training);
-      const s2 = make();
-      s2.loadStateDict(schedule);
-      await m2.fitDataset(steps(cut, 60), { epochs: 1, verbose: 0, callbacks: [s2] });
-      expect((await weights(m2)).every((w, i) => w.equals(expected[i]!)), `cut at step ${cut}`).toBe(true);
-      m2.dispose();
+      expect(sameWeights(resumed.weights, expected), `cut at step ${cut}`).toBe(true);
     }
-    full.dispose();
   });
 });
