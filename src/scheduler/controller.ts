@@ -691,7 +691,7 @@ export class AutoLRSController {
       const smallest = Math.min(...record.trials.map((t) => t.lr));
       lr = this.#lastGoodLr ?? this.#o.minLr;
       const shrunk = Math.max(this.#o.minLr * 1.0001, smallest / 2);
-      if (shrunk < this.#maxLr) this.#maxLr = Math.max(shrunk, Math.min(this.#maxLr, lr * 1.0001));
+      if (shrunk < this.#maxLr) this.#maxLr = shrunk;
       note =
         `every trial of stage ${this.#stage} diverged; training at ` +
         `${this.#lastGoodLr === null ? 'minLr' : 'the last good LR'} ${lr} and searching up to maxLr=${this.#maxLr} from now on`;
