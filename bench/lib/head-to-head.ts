@@ -311,6 +311,11 @@ export interface Summary {
   methods: MethodSummary[];
   speedups: SpeedupSummary[];
   autolrsOverhead: Record<string, MeanSd> | null;
+  /**
+   * AutoLRS's probes over all seeds: how many, how many forecast a loss below 0 (a
+   * cross-entropy cannot be), how many were told the penalty, and per stage the LRs chosen.
+   */
+  autolrsTrials: { trials: number; negativeForecasts: number; penalized: number; chosenLrs: number[][] } | null;
   tuningCost: { runs: number; steps: number; note: string };
 }
 
@@ -385,6 +390,15 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
     for (const k of keys) autolrsOverhead[k] = meanSd(autoRuns.map((r) => r.autolrs!.stats[k]!));
     autolrsOverhead['trainMs'] = meanSd(autoRuns.map((r) => r.trainMs));
   }
+  const autolrsTrials =
+    autoRuns.length === 0
+      ? null
+      : {
+          trials: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.length, 0), 0),
+          negativeForecasts: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.filter((t) => t.forecast < 0).length, 0), 0),
+          penalized: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.filter((t) => t.note !== undefined).length, 0), 0),
+          chosenLrs: autoRuns.map((r) => r.autolrs!.stages.filter((st) => st.chosenLr !== null).map((st) => Number(st.chosenLr!.toPrecision(3)))),
+        };
   const tuningRuns = config.baselines.length * config.grid.length;
   return {
     complete,
@@ -393,6 +407,7 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
     methods,
     speedups,
     autolrsOverhead,
+    autolrsTrials,
     tuningCost: {
       runs: tuningRuns,
       steps: tuningRuns * config.budget,
@@ -412,7 +427,7 @@ export function accuracySpec(summary: Summary, title: string): Record<string, un
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'optimizer steps (AutoLRS search steps included)' },
         y: { field: 'acc', type: 'quantitative', title: 'test accuracy (%), mean over seeds', scale: { zero: false } },
-        color: { field: 'method', type: 'nominal', title: 'method' },
+        color: { field: 'method', type: 'nominal', title: 'method', legend: { labelLimit: 320 } },
       },
     },
   ];

@@ -106,7 +106,28 @@ describe('summarize on constructed runs', () => {
     trainMs: 4000,
     evalMs: 0,
     tensorsLeaked: 0,
-    ...(method === 'autolrs' ? { autolrs: { stats: { searchSteps: 100 + seed, forecastMs: 5 }, stages: [], endState: 'trained' } } : {}),
+    ...(method === 'autolrs'
+      ? {
+          autolrs: {
+            stats: { searchSteps: 100 + seed, forecastMs: 5 },
+            stages: [
+              {
+                stage: 1,
+                startStep: 0,
+                tau: 10,
+                tauPrime: 3,
+                chosenLr: 0.5,
+                trials: [
+                  { lr: 0.5, forecast: -1 },
+                  { lr: 0.2, forecast: 1, note: 'diverged' },
+                ],
+              },
+              { stage: 2, startStep: 400, tau: 10, tauPrime: 3, chosenLr: null, trials: [] },
+            ],
+            endState: 'trained',
+          },
+        }
+      : {}),
   });
   const runs: RunRecord[] = [
     // Tuning: cosine is best at lr 1 (val 90), constant at 0.1 (val 80).
@@ -153,5 +174,6 @@ describe('summarize on constructed runs', () => {
     expect(auto.finalTestAcc.mean).toBe(90);
     expect(auto.finalTestAcc.sd).toBeCloseTo(Math.SQRT2, 12);
     expect(s.autolrsOverhead!['searchSteps']).toEqual({ mean: 100.5, sd: Math.SQRT1_2, n: 2 });
+    expect(s.autolrsTrials).toEqual({ trials: 4, negativeForecasts: 2, penalized: 2, chosenLrs: [[0.5], [0.5]] });
   });
 });
