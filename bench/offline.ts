@@ -93,15 +93,18 @@ export interface Transition {
   duplicates: number;
 }
 
-/** Forecasts every curve of the bank (one fitExponential per curve). */
-export async function forecastBank(bank: CurveBank): Promise<CurveForecast[]> {
+/**
+ * Forecasts every curve of the bank (one fitExponential per curve) from its first
+ * `prefix` training losses (τ' by default).
+ */
+export async function forecastBank(bank: CurveBank, prefix = bank.tauPrime): Promise<CurveForecast[]> {
+  if (!Number.isInteger(prefix) || prefix < 3 || prefix > bank.tau) throw new RangeError(`Expected \`prefix\` to be an integer in [3, ${bank.tau}], got ${prefix}.`);
   const out: CurveForecast[] = [];
   const window = Math.max(1, Math.round(bank.tau / 20));
   for (let c = 0; c < bank.numCheckpoints; c++) {
     for (let i = 0; i < bank.grid.length; i++) {
       const curve = bank.curve(c, i);
-      const prefix = curve.train.subarray(0, bank.tauPrime);
-      const fit = await fitExponential(prefix, { predictAt: bank.tau, interval: 1, mode: 'train' });
+      const fit = await fitExponential(curve.train.subarray(0, prefix), { predictAt: bank.tau, interval: 1, mode: 'train' });
       const tail = curve.train.subarray(bank.tau - window, bank.tau);
       // A curve that stops being finite counts as bad as the worst loss it recorded.
       const truth = tail.every(Number.isFinite) ? mean([...tail]) : Math.max(...[...curve.train].filter(Number.isFinite));
@@ -155,10 +158,10 @@ export class OfflineBench {
     this.forecasts = forecasts;
   }
 
-  /** Loads a bank and forecasts its curves. */
-  static async create(bank: CurveBank | string = DEFAULT_BANK): Promise<OfflineBench> {
+  /** Loads a bank and forecasts its curves from their first `prefix` losses (τ' by default). */
+  static async create(bank: CurveBank | string = DEFAULT_BANK, prefix?: number): Promise<OfflineBench> {
     const b = typeof bank === 'string' ? CurveBank.load(bank) : bank;
-    return new OfflineBench(b, await forecastBank(b));
+    return new OfflineBench(b, await forecastBank(b, prefix ?? b.tauPrime));
   }
 
   /**
@@ -360,6 +363,8 @@ export interface OfflineReport {
   random: SearchReport;
   /** Mean grid-optimum loss over checkpoints, to read the regrets against. */
   meanOptimum: number;
+  /** Forecast error and the chosen LR's regret when the probes are shorter or longer than τ'. */
+  prefixSweep: Array<{ prefix: number; medianRelError: number; p90RelError: number; negative: number; boRegret: number; boOracleRegret: number }>;
   wallMs: number;
 }
 
@@ -371,6 +376,14 @@ export async function offlineReport(bankFile = DEFAULT_BANK, k = 10, seeds = 10)
   const random = searchReport(bench, 'random', k, Math.max(seeds, 100));
   let opt = 0;
   for (let c = 0; c < bench.bank.numCheckpoints; c++) opt += bench.optimum(c) / bench.bank.numCheckpoints;
+  const prefixSweep: OfflineReport['prefixSweep'] = [];
+  for (const prefix of [5, 8, bench.bank.tauPrime, 2 * bench.bank.tauPrime, 4 * bench.bank.tauPrime]) {
+    if (prefix > bench.bank.tau) continue;
+    const b = await OfflineBench.create(bench.bank, prefix);
+    const f = forecastReport(b);
+    const s = searchReport(b, 'bo', k, seeds);
+    prefixSweep.push({ prefix, medianRelError: f.medianRelError, p90RelError: f.p90RelError, negative: f.negative, boRegret: s.meanRegret.at(-1)!, boOracleRegret: s.meanOracleRegret.at(-1)! });
+  }
   return {
     bank: path.relative(process.cwd(), bankFile),
     produced: bench.bank.produced,
@@ -378,6 +391,7 @@ export async function offlineReport(bankFile = DEFAULT_BANK, k = 10, seeds = 10)
     bo,
     random,
     meanOptimum: opt,
+    prefixSweep,
     wallMs: performance.now() - t0,
   };
 }
@@ -420,6 +434,11 @@ async function main(): Promise<void> {
     process.stderr.write(
       `${s.search.padEnd(6)} (${s.seeds} seeds × ${report.produced.checkpointSteps.length} checkpoints): regret after trial 1..${s.k}: ` +
         `${s.meanRegret.map(r3).join(' ')}; oracle ${s.meanOracleRegret.map(r3).join(' ')}; hit rate ${r3(s.hitRate)}; cost ${s.cost.searchSteps} steps\n`,
+    );
+  }
+  for (const p of report.prefixSweep) {
+    process.stderr.write(
+      `prefix ${String(p.prefix).padStart(3)} steps: median rel. error ${r3(p.medianRelError)}, p90 ${r3(p.p90RelError)}, negative ${p.negative}; BO regret after ${k} ${r3(p.boRegret)} (oracle ${r3(p.boOracleRegret)})\n`,
     );
   }
   process.stderr.write(`mean grid optimum loss ${r3(report.meanOptimum)}; ${(report.wallMs / 1000).toFixed(1)} s\n`);

@@ -12,7 +12,7 @@
  *
  * Options (defaults in parentheses):
  *   --model resnet20|cnn|mlp (resnet20)   --width N ResNet base width (16)
- *   --data fashion-mnist                  --train-size N (55000) --val-size N (5000) --test-size N (10000)
+ *   --data fashion-mnist                  --train-size N (25000) --val-size N (5000) --test-size N (10000)
  *   --batch N (128)   --budget N steps per run (1400)   --eval-every N (100)   --seeds N (3)
  *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant
  *   --k N (10)  --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
@@ -67,6 +67,8 @@ export interface ResultsFile {
   backend: string;
   device: string | null;
   machine: ReturnType<typeof machine>;
+  /** Pixel normalization used: x = (pixel / 255 − mean) / std. */
+  normalization: { mean: number; std: number };
   /** One entry per command that added runs. */
   sessions: Array<{ date: string; command: string; backend: string; loadAverageStart: number[]; loadAverageEnd: number[]; runsAdded: number; minutes: number }>;
   runs: RunRecord[];
@@ -101,7 +103,7 @@ function parse(argv: string[]): Cli {
         model: 'resnet20',
         baseWidth: 16,
         data: 'fashion-mnist',
-        trainSize: 55000,
+        trainSize: 25000,
         validationSize: 5000,
         testSize: 10000,
         batchSize: 128,
@@ -306,6 +308,7 @@ async function main(): Promise<void> {
       backend: selection.name,
       device: selection.device ?? null,
       machine: machine(),
+      normalization: { mean: data.mean, std: data.std },
       sessions: [
         ...sessions,
         {

@@ -87,7 +87,9 @@ export interface DataSizes {
  * Loads a data set (split seed 0, so every run sees the same examples). Fashion-MNIST is
  * read from `FASHION_MNIST_DIR` when set, else from the device kit's data folder
  * (`DEVICE_KIT_DATA`, where `pack.sh ENTRY FILE...` puts the IDX files) when it holds
- * them, else from the Debian package's folder.
+ * them, else from the Debian package's folder. Pixels are normalized with the training
+ * split's statistics, or with the standard constants for files masked by
+ * bench/device-data.ts (marked by a `MASKED` file).
  */
 export async function loadData(name: BenchData, sizes: DataSizes): Promise<FashionMnist> {
   switch (name) {
@@ -103,7 +105,8 @@ export async function loadData(name: BenchData, sizes: DataSizes): Promise<Fashi
         validationSize: sizes.validationSize,
         testSize: sizes.testSize,
         seed: 0,
-        ...(useKit ? { dir: kit } : {}),
+        // Files masked by bench/device-data.ts: statistics over their zeroed images would be off.
+        ...(useKit ? { dir: kit, ...(fs.existsSync(path.join(kit, 'MASKED')) ? { normalize: 'standard' as const } : {}) } : {}),
       });
     }
   }
