@@ -2,8 +2,8 @@
  * The schedule plot: the learning rate (log scale) on top, the training loss below,
  * sharing the global step as x. AutoLRS's LR probes are drawn as short orange segments
  * at the LR each probe tried, the LR chosen for each stage as a blue line, and the loss
- * of every step is coloured by phase, so the search is visible next to the training it
- * chose. Any other schedule draws as one line (phase `'schedule'`).
+ * of every step is coloured by phase (faint, with a trailing mean on top), so the search
+ * is visible next to the training it chose. Any other schedule draws as one line (phase `'schedule'`).
  *
  * {@link scheduleSpec} is pure (records in, Vega-Lite spec out); {@link renderSvg} and
  * {@link renderPng} render a spec in Node.
@@ -45,6 +45,11 @@ export interface ScheduleSpecOptions {
    * @default 1500
    */
   maxPoints?: number;
+  /**
+   * Points of the trailing mean drawn over the raw loss (1: no smoothing line).
+   * @default Math.max(1, Math.round(steps / 100))
+   */
+  smoothing?: number;
 }
 
 /** Colours of the phases (shared by both panels and the legend). */
@@ -104,17 +109,35 @@ function lrPoints(run: Run): Array<{ step: number; lr: number; run: number; phas
   return out;
 }
 
-/** Loss points of a run, averaged over windows when the run is longer than `max`. */
-function lossPoints(run: Run, max: number): Array<{ step: number; loss: number; run: number; phase: string }> {
+interface LossPoint {
+  step: number;
+  loss: number;
+  /** Trailing mean of the loss over the last `smoothing` points of the run. */
+  smooth: number;
+  run: number;
+  phase: string;
+}
+
+/**
+ * Loss points of a run, averaged over windows when the run is longer than `max`, each
+ * with a trailing mean over `smoothing` points (within the run).
+ */
+function lossPoints(run: Run, max: number, smoothing: number): LossPoint[] {
   const finite = run.records.filter((r) => r.loss !== null);
   const w = Math.max(1, Math.ceil(finite.length / max));
-  const out: Array<{ step: number; loss: number; run: number; phase: string }> = [];
+  const out: LossPoint[] = [];
   for (let i = 0; i < finite.length; i += w) {
     const chunk = finite.slice(i, i + w);
     const loss = chunk.reduce((s, r) => s + r.loss!, 0) / chunk.length;
     const step = chunk.reduce((s, r) => s + r.step, 0) / chunk.length;
-    out.push({ step, loss, run: run.id, phase: PHASE_LABELS[run.phase] });
+    out.push({ step, loss, smooth: loss, run: run.id, phase: PHASE_LABELS[run.phase] });
   }
+  let sum = 0;
+  out.forEach((p, i) => {
+    sum += p.loss;
+    if (i >= smoothing) sum -= out[i - smoothing]!.loss;
+    p.smooth = sum / Math.min(i + 1, smoothing);
+  });
   return out;
 }
 
@@ -145,7 +168,9 @@ export function scheduleSpec(steps: readonly StepRecord[], options: ScheduleSpec
     phase: PHASE_LABELS.search,
   }));
   const lineRows = lines.flatMap(lrPoints);
-  const lossRows = runs.flatMap((r) => lossPoints(r, maxPoints));
+  const totalSteps = steps.length > 0 ? steps[steps.length - 1]!.step + 1 - steps[0]!.step : 0;
+  const smoothing = options.smoothing ?? Math.max(1, Math.round(totalSteps / 100));
+  const lossRows = runs.flatMap((r) => lossPoints(r, maxPoints, smoothing));
 
   // A loss axis that diverging probes cannot flatten: it covers the training runs, the
   // first loss of every probe (the loss at the search's checkpoint) and 90 % of all
@@ -256,7 +281,7 @@ export function scheduleSpec(steps: readonly StepRecord[], options: ScheduleSpec
     ...stageRules,
     {
       data: { values: lossRows },
-      mark: { type: 'line', strokeWidth: 1.2, clip: true },
+      mark: { type: 'line', strokeWidth: 1, opacity: smoothing > 1 ? 0.35 : 1, clip: true },
       encoding: {
         x: { field: 'step', type: 'quantitative', scale: xScale, axis: stepAxis },
         y: lossY,
@@ -265,6 +290,18 @@ export function scheduleSpec(steps: readonly StepRecord[], options: ScheduleSpec
       },
     },
   ];
+  if (smoothing > 1) {
+    lossLayers.push({
+      data: { values: lossRows },
+      mark: { type: 'line', strokeWidth: 2.2, clip: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', scale: xScale },
+        y: { ...lossY, field: 'smooth' },
+        detail: { field: 'run', type: 'nominal' },
+        color,
+      },
+    });
+  }
   if (valRows.length > 0) {
     lossLayers.push({
       data: { values: valRows },

@@ -94,6 +94,20 @@ describe('scheduleSpec', () => {
     expect(values.every((v) => v['loss'] === 0.5)).toBe(true);
   });
 
+  it('draws a trailing mean of the loss within each run over the faint raw loss', () => {
+    const steps: StepRecord[] = Array.from({ length: 10 }, (_, i) => ({
+      type: 'step' as const, step: i, epoch: 0, lr: 0.1, loss: i, time: i, phase: i < 4 ? ('search' as const) : ('train' as const), stage: 1, ...(i < 4 ? { trial: 0 } : {}),
+    }));
+    const [, loss] = layers(scheduleSpec(steps, { smoothing: 3 }));
+    const lines = loss!.filter((l) => markType(l) === 'line');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.encoding!['y']!.field).toBe('smooth');
+    // Runs: steps 0-3 (search) and 4-9 (train); the mean restarts with each run.
+    expect(lines[1]!.data!.values!.map((v) => v['smooth'])).toEqual([0, 0.5, 1, 2, 4, 4.5, 5, 6, 7, 8]);
+    const [, plain] = layers(scheduleSpec(steps, { smoothing: 1 }));
+    expect(plain!.filter((l) => markType(l) === 'line')).toHaveLength(1);
+  });
+
   it('renders to SVG and to a valid PNG', async () => {
     const { steps, stages } = autolrsRun();
     const svg = await renderSvg(scheduleSpec(steps, { stages, width: 600 }));
