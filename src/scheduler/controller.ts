@@ -168,7 +168,7 @@ export interface TrialRecord {
   /** The value told to the search (forecast after the NaN penalty and the validation guard). */
   told: number;
   /** Why `told` differs from `forecast`, if it does. */
-  note?: 'nan-penalty' | 'diverged' | 'validation-guard';
+  note?: 'nan-penalty' | 'diverged' | 'negative-forecast' | 'validation-guard';
 }
 
 /** What happened in one stage. */
@@ -508,6 +508,12 @@ export class AutoLRSController {
     } else if (ends !== undefined && (!Number.isFinite(ends.tail) || ends.tail > this.#o.divergenceFactor * ends.head)) {
       told = this.#o.nanPenalty;
       note = 'diverged';
+    } else if (forecast < 0 && ends !== undefined) {
+      // A loss cannot be negative: the exponential model does not describe this probe
+      // (typically a steep, nearly straight decline extrapolated 10x). Judge the probe
+      // by the loss it reached instead of the extrapolation.
+      told = ends.tail;
+      note = 'negative-forecast';
     } else if (this.#validationStage) {
       // Guard of the reference: a probe whose validation loss rose to or above the loss
       // at the start of the search is judged by its last measured loss, not the forecast.

@@ -204,6 +204,21 @@ describe('AutoLRSController exploding probes', () => {
     expect(c.lr).toBe(0.3);
   });
 
+  it('judges a probe whose forecast is negative by the loss it reached', () => {
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 2, validationMode: false, search: scripted([0.5, 0.05]) });
+    c.start();
+    for (const [forecast, head, tail] of [[-0.7, 2, 0.9], [0.6, 2, 1.1]]) {
+      c.step();
+      c.step();
+      c.step();
+      c.tellForecast(forecast!, { head: head!, tail: tail! });
+    }
+    const trials = c.history[0]!.trials;
+    expect(trials[0]).toEqual({ lr: 0.5, forecast: -0.7, told: 0.9, note: 'negative-forecast' });
+    expect(trials[1]).toEqual({ lr: 0.05, forecast: 0.6, told: 0.6 });
+    expect(c.lr).toBe(0.05);
+  });
+
   it('rejects divergenceFactor <= 1', () => {
     expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 1 })).toThrow(RangeError);
     expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 0.5 })).toThrow(/divergenceFactor/);
