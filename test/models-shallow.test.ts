@@ -6,7 +6,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
 describe('resnetCifar at depths 8 and 14', () => {
   it('accepts 8 and 14 (one and two blocks per stage) besides the paper depths', () => {
