@@ -5,8 +5,7 @@
  *   npx tsx examples/custom-loop.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { AutoLRSDriver, epochBatches } from '../src/index.js';
-import { stepLog } from '../src/report/index.js';
+import { AutoLRSDriver, epochBatches, stepLog } from '../src/index.js';
 import { SIZES, printHistory, setup } from './shared.js';
 
 const data = await setup();

@@ -5,8 +5,7 @@
  *   npx tsx examples/fit.ts
  */
 import { writeFile, mkdir } from 'node:fs/promises';
-import { autoLRS } from '../src/index.js';
-import { renderPng, renderSvg, scheduleSpec, stepLog } from '../src/report/index.js';
+import { autoLRS, renderPng, renderSvg, scheduleSpec, stepLog } from '../src/index.js';
 import { SIZES, mlp, printHistory, setup, testAccuracy } from './shared.js';
 
 const data = await setup();

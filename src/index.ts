@@ -133,3 +133,6 @@ export {
 export { DatasetError, parseIdx, readIdx, encodeIdx, type IdxArray } from './data/idx.js';
 export { Augmenter, randomCropFlip, type AugmentOptions } from './data/augment.js';
 export { makeDataset, epochBatches, batchesPerEpoch, type BatchOptions, type Batch } from './data/batches.js';
+
+// Training reports: the per-step log and the schedule plot
+export * from './report/index.js';
