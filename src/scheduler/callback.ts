@@ -83,7 +83,6 @@ export class AutoLRS extends tf.Callback {
   #pendingState: AutoLRSDriverState | null = null;
   #pendingSnapshot: AutoLRSDriverSnapshot | null = null;
   #endState: EndState = 'not-started';
-  #running = false;
   #verbose: 0 | 1;
 
   constructor(args: AutoLRSArgs) {
@@ -173,11 +172,10 @@ export class AutoLRS extends tf.Callback {
 
   override async onTrainBegin(): Promise<void> {
     if (this.#driver === null) this.#driver = await this.#createDriver();
-    if (this.#running) {
+    if (this.#driver.running) {
       // The previous fit threw before onTrainEnd: leave its probe before going on.
       await this.#end();
     }
-    this.#running = true;
     if (this.#pendingState) {
       this.#driver.loadStateDict(this.#pendingState);
       this.#pendingState = null;
@@ -209,7 +207,6 @@ export class AutoLRS extends tf.Callback {
   }
 
   async #end(): Promise<EndState> {
-    this.#running = false;
     this.#endState = this.#driver ? await this.#driver.end() : 'not-started';
     if (this.#verbose === 1 && this.#endState === 'restored-checkpoint') {
       console.log(`[autolrs] training stopped inside an LR probe of stage ${this.stage}: the model was restored to the search's checkpoint`);

@@ -114,10 +114,13 @@ export class AutoLRSDriver {
   #checkpoint: Checkpoint | null = null;
   #recording = false;
   #losses: Array<tf.Tensor | number> = [];
-  #started = false;
   #stats = emptyStats();
-  #pendingResume = false;
-  #exactResume = false;
+  /**
+   * 'new': begin() starts the schedule. 'running': between begin() and end().
+   * 'resume': begin() resumes through the controller's resumeActions() (after end() or
+   * loadStateDict()). 'resume-exact': begin() continues exactly (after loadState()).
+   */
+  #mode: 'new' | 'running' | 'resume' | 'resume-exact' = 'new';
 
   constructor(state: TrainingState, options: AutoLRSDriverOptions) {
     if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
@@ -149,22 +152,24 @@ export class AutoLRSDriver {
   get hasCheckpoint(): boolean {
     return this.#checkpoint !== null;
   }
+  /** Whether training is under way: begin() was called and end() not yet. */
+  get running(): boolean {
+    return this.#mode === 'running';
+  }
 
   /**
    * Starts the schedule, or resumes it (after {@link loadStateDict}, or after a
    * previous {@link end}). Call before the first training step.
    */
   async begin(): Promise<void> {
-    if (!this.#started) {
-      this.#started = true;
+    const mode = this.#mode;
+    this.#mode = 'running';
+    if (mode === 'new' || (mode === 'resume-exact' && this.#controller.phase === 'idle')) {
       await this.#perform(this.#controller.start());
-    } else if (this.#exactResume) {
-      // Resume exactly where saveState() was called: only the LR lives outside the state.
-      this.#exactResume = false;
-      const lr = this.#controller.lr;
-      if (lr !== null) setLearningRate(this.#state.optimizer, lr);
-    } else if (this.#pendingResume) {
-      this.#pendingResume = false;
+    } else if (mode === 'resume-exact') {
+      // Continue exactly where saveState() was called: only the LR lives outside the state.
+      setLearningRate(this.#state.optimizer, this.#controller.lr!);
+    } else if (mode === 'resume') {
       await this.#perform(this.#controller.resumeActions());
     }
   }
@@ -175,9 +180,7 @@ export class AutoLRSDriver {
    * the next step.
    */
   async afterStep(loss: tf.Tensor | number | undefined): Promise<void> {
-    if (!this.#started || this.#pendingResume || this.#exactResume) {
-      throw new Error('AutoLRSDriver.afterStep() called before begin().');
-    }
+    if (this.#mode !== 'running') throw new Error('AutoLRSDriver.afterStep() called before begin().');
     const phase = this.#controller.phase;
     if (phase === 'search') this.#stats.searchSteps++;
     else this.#stats.trainSteps++;
@@ -197,7 +200,7 @@ export class AutoLRSDriver {
    * (a search in progress restarts from the model as it is).
    */
   async end(): Promise<EndState> {
-    if (!this.#started) return 'not-started';
+    if (this.#mode === 'new') return 'not-started';
     let endState: EndState = 'trained';
     if (this.#controller.phase === 'search' && this.#checkpoint) {
       this.#restore();
@@ -205,7 +208,7 @@ export class AutoLRSDriver {
     }
     this.#dropCheckpoint();
     this.#clearRecording();
-    this.#pendingResume = true;
+    this.#mode = 'resume';
     return endState;
   }
 
@@ -226,9 +229,7 @@ export class AutoLRSDriver {
     this.#dropCheckpoint();
     this.#clearRecording();
     this.#controller.loadStateDict(state.controller);
-    this.#started = true;
-    this.#exactResume = false;
-    this.#pendingResume = true;
+    this.#mode = 'resume';
   }
 
   /**
@@ -241,7 +242,7 @@ export class AutoLRSDriver {
     const checkpoint = this.#checkpoint ? await this.#checkpoint.serialize() : null;
     const probeLosses: number[] = [];
     for (const l of this.#losses) probeLosses.push(typeof l === 'number' ? l : (await l.data())[0]!);
-    return { version: 1, controller: this.#controller.stateDict(), checkpoint, probeLosses, ended: this.#pendingResume };
+    return { version: 1, controller: this.#controller.stateDict(), checkpoint, probeLosses, ended: this.#mode === 'resume' };
   }
 
   /** Loads what {@link saveState} saved; the next {@link begin} continues from there. */
@@ -254,14 +255,11 @@ export class AutoLRSDriver {
     this.#clearRecording();
     this.#controller.loadStateDict(snapshot.controller);
     this.#checkpoint = checkpoint;
-    this.#started = true;
     if (snapshot.ended) {
-      this.#pendingResume = true;
-      this.#exactResume = false;
+      this.#mode = 'resume';
       return;
     }
-    this.#pendingResume = false;
-    this.#exactResume = true;
+    this.#mode = 'resume-exact';
     const c = this.#controller;
     this.#recording = c.phase === 'search' && !c.validationStage && c.awaiting === null;
     this.#losses = [...snapshot.probeLosses];

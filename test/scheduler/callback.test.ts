@@ -5,6 +5,7 @@ import { modelVariables } from '../../src/scheduler/checkpoint.js';
 import type { LrSearchFactory } from '../../src/scheduler/controller.js';
 import { AutoLRSDriver } from '../../src/scheduler/driver.js';
 import { lrRangeTest } from '../../src/scheduler/lr-range-test.js';
+import { getLearningRate } from '../../src/scheduler/lr.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -307,6 +308,25 @@ describe('AutoLRSDriver in a custom loop', () => {
     expect(used.slice(9, 19).every((lr) => lr === h[0]!.chosenLr)).toBe(true);
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
     tf.dispose([w, b]);
+  });
+
+  it('starts the schedule when resuming a state saved before the first step', async () => {
+    const w = tf.variable(tf.zeros([8, 3]));
+    const options = { minLr: 1e-3, maxLr: 1, tau: 10, tauPrime: 3, k: 2 };
+    const a = new AutoLRSDriver({ variables: [w], optimizer: tf.train.sgd(0.1) }, options);
+    const saved = JSON.parse(JSON.stringify(await a.saveState()));
+    const optimizer = tf.train.sgd(0.1);
+    const b = new AutoLRSDriver({ variables: [w], optimizer }, options);
+    b.loadState(saved);
+    expect(b.running).toBe(false);
+    await b.begin();
+    expect(b.running).toBe(true);
+    expect(b.controller.phase).toBe('search');
+    expect(b.hasCheckpoint).toBe(true);
+    expect(getLearningRate(optimizer)).toBe(b.controller.lr);
+    expect(await b.end()).toBe('restored-checkpoint');
+    expect(b.running).toBe(false);
+    w.dispose();
   });
 
   it('accepts the model variables helper for a layers model', () => {
