@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS } from '../../src/scheduler/callback.js';
 import { stepLR } from '../../src/scheduler/schedules/index.js';
 import { parseStepLog, stepLog, StepLog } from '../../src/report/step-log.js';
+import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'autolrs-steplog-'));
 
@@ -13,37 +14,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function data(n = 64, seed = 3): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  return tf.tidy(() => {
-    const x = tf.randomNormal([n, 8], 0, 1, 'float32', seed) as tf.Tensor2D;
-    const w = tf.randomNormal([8, 3], 0, 1, 'float32', seed + 1);
-    const y = tf.oneHot(tf.argMax(tf.matMul(x, w), 1), 3) as tf.Tensor2D;
-    return { x, y };
-  });
-}
-
-function mlp(optimizer: tf.Optimizer = tf.train.momentum(0.01, 0.9)): tf.LayersModel {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [8], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }) }),
-      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }),
-    ],
-  });
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-  return model;
-}
-
-/** Wraps applyGradients to record the LR each update really uses. */
-function recordAppliedLr(optimizer: tf.Optimizer): number[] {
-  const used: number[] = [];
-  const original = optimizer.applyGradients.bind(optimizer);
-  optimizer.applyGradients = (g) => {
-    used.push((optimizer as unknown as { learningRate: number }).learningRate);
-    return original(g);
-  };
-  return used;
-}
 
 /** Counts every host read (data and dataSync of any tensor) while `fn` runs. */
 async function countReads(fn: () => Promise<void>): Promise<number> {
