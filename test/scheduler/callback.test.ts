@@ -27,7 +27,7 @@ describe('autoLRS in model.fit', () => {
     const used = recordAppliedLr(model.optimizer);
     const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 });
     // 8 steps per epoch; stage 1 = 12 + 20 steps, stage 2 = 24 + 40 steps.
-    await model.fit(x, y, { batchSize: 8, epochs: 12, verbose: 0, callbacks: [tuner] });
+    await model.fit(x, y, { batchSize: 8, epochs: 12, shuffle: false, verbose: 0, callbacks: [tuner] });
     expect(used).toHaveLength(96);
     const [s1, s2] = tuner.history;
     expect(s1!.trials).toHaveLength(3);
@@ -68,7 +68,7 @@ describe('autoLRS in model.fit', () => {
         last = key;
       }
     })();
-    await model.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0, callbacks: [tuner, probe] });
+    await model.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0, callbacks: [tuner, probe] });
     const stage1 = starts.filter((s) => s.stage === 1);
     expect(stage1.map((s) => s.phase)).toEqual(['search', 'search', 'search', 'train']);
     for (const s of stage1.slice(1)) expect(same(s.w, stage1[0]!.w)).toBe(true);
@@ -88,7 +88,7 @@ describe('autoLRS in model.fit', () => {
       }
     })();
     // Stages: 9+20, 18+40, 36+80 steps: stage 2 begins at step 29 (after stage 1), stage 4 at step 203 (after stage 3).
-    await model.fit(big.x, big.y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [tuner, probe] });
+    await model.fit(big.x, big.y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [tuner, probe] });
     expect(tuner.history.map((h) => h.startStep).slice(0, 4)).toEqual([0, 29, 87, 203]);
     expect(counts.get(4)).toBe(counts.get(2));
     // After fit, the checkpoint and the recorded losses are gone: only the optimizer's
@@ -107,7 +107,7 @@ describe('autoLRS in model.fit', () => {
     };
     const tuner = autoLRS({ minLr: 1e-3, maxLr: 1e31, tau: 20, tauPrime: 4, k: 3, search });
     const used = recordAppliedLr(model.optimizer);
-    await model.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0, callbacks: [tuner] });
+    await model.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0, callbacks: [tuner] });
     const t0 = tuner.history[0]!.trials[0]!;
     expect(t0.lr).toBe(1e30);
     expect(t0.forecast).toBeNaN();
@@ -129,7 +129,7 @@ describe('autoLRS in model.fit', () => {
       }
     })();
     // Stage 2 begins at step 32; 5 epochs = 40 steps end inside its second probe.
-    await model.fit(x, y, { batchSize: 8, epochs: 5, verbose: 0, callbacks: [tuner, probe] });
+    await model.fit(x, y, { batchSize: 8, epochs: 5, shuffle: false, verbose: 0, callbacks: [tuner, probe] });
     expect(tuner.phase).toBe('search');
     expect(tuner.endState).toBe('restored-checkpoint');
     expect(same(await weights(model), atCheckpoint)).toBe(true);
@@ -150,7 +150,7 @@ describe('autoLRS in model.fit', () => {
       const run = async (callbacks: tf.Callback[]) => {
         const model = mlp();
         count.n = 0;
-        await model.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0, callbacks });
+        await model.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0, callbacks });
         model.dispose();
         return count.n;
       };
@@ -182,7 +182,7 @@ describe('autoLRS in model.fit', () => {
     const v = data(32, 9);
     const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 16, tauPrime: 8, k: 2, tauMax: 16, validationSamples: 4, validationData: [v.x, v.y] });
     // Stage 1 (train loss): 16 + 16 steps; stage 2 (validation loss) starts at step 32.
-    await model.fit(x, y, { batchSize: 8, epochs: 7, verbose: 0, callbacks: [tuner] });
+    await model.fit(x, y, { batchSize: 8, epochs: 7, shuffle: false, verbose: 0, callbacks: [tuner] });
     const s2 = tuner.history[1]!;
     expect(s2.source).toBe('validation');
     expect(s2.baselineLoss).toBeGreaterThan(0);
@@ -210,7 +210,7 @@ describe("autoLRS with lrBounds: 'auto'", () => {
         if (firstStep.length === 0) firstStep = await weights(model);
       }
     })();
-    await model.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0, callbacks: [tuner, probe] });
+    await model.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0, callbacks: [tuner, probe] });
     expect(tuner.lrBounds).toEqual({ minLr: expected.minLr / 10, maxLr: expected.maxLr });
     expect(events[0]).toBe('lrBounds');
     expect(tuner.events[0]).toMatchObject({ type: 'lrBounds', suggestion: expected });
@@ -237,7 +237,7 @@ describe('autoLRS errors before any training step', () => {
     const model = mlp();
     const before = await weights(model);
     (model as unknown as { optimizer: unknown }).optimizer = { getClassName: () => 'Custom', minimize() {} };
-    await expect(model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(
+    await expect(model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(
       /Expected `model.optimizer` to be a tfjs optimizer whose learning rate can be set/,
     );
     expect(same(await weights(model), before)).toBe(true);
