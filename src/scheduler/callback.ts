@@ -11,7 +11,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelVariables } from './checkpoint.js';
-import { resolveAutoLRSOptions, type AutoLRSControllerOptions, type AutoLRSEvent, type StageRecord } from './controller.js';
+import {
+  AUTOLRS_OPTION_KEYS,
+  resolveAutoLRSOptions,
+  type AutoLRSControllerOptions,
+  type AutoLRSEvent,
+  type StageRecord,
+} from './controller.js';
 import {
   AutoLRSDriver,
   type AutoLRSDriverOptions,
@@ -22,7 +28,9 @@ import {
 } from './driver.js';
 import { assertLrSettable } from './lr.js';
 import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions } from './lr-range-test.js';
-import { func, integerAtLeast, optionsObject } from '../util/validate.js';
+import { func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
+
+const CALLBACK_KEYS = ['validationData', 'validationBatchSize', 'verbose', 'onEvent', 'lrBounds', 'lrRangeTest'] as const;
 
 /** Arguments of {@link autoLRS}: the schedule's options plus the callback's own. */
 export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss' | 'minLr' | 'maxLr' | 'onEvent'> {
@@ -88,6 +96,8 @@ export class AutoLRS extends tf.Callback {
   constructor(args: AutoLRSArgs) {
     super();
     const a = optionsObject<AutoLRSArgs>('args', args);
+    // Checked here too: a null `validationMode` must not reach the `??` below.
+    knownKeys('args', a, [...AUTOLRS_OPTION_KEYS, ...CALLBACK_KEYS]);
     const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = a;
     if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
       throw new TypeError(`Expected \`validationData\` to be [inputs, targets], got ${Array.isArray(validationData) ? `an array of length ${validationData.length}` : typeof validationData}.`);

@@ -220,7 +220,8 @@ export interface AutoLRSControllerState {
   search: unknown;
 }
 
-const OPTION_KEYS = [
+/** Every option key of {@link AutoLRSControllerOptions}. */
+export const AUTOLRS_OPTION_KEYS = [
   'minLr',
   'maxLr',
   'tau',
@@ -249,7 +250,7 @@ export type ResolvedAutoLRSOptions = Required<Omit<AutoLRSControllerOptions, 'wa
 /** Validates options and applies the defaults; throws a TypeError or RangeError on bad input. */
 export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): ResolvedAutoLRSOptions {
   const o = optionsObject<AutoLRSControllerOptions>('options', options);
-  knownKeys('options', o, OPTION_KEYS);
+  knownKeys('options', o, AUTOLRS_OPTION_KEYS);
   const minLr = positiveNumber('minLr', o.minLr);
   const maxLr = positiveNumber('maxLr', o.maxLr);
   if (maxLr <= minLr) throw new RangeError(`Expected \`maxLr\` to be greater than \`minLr\` (${minLr}), got ${maxLr}.`);

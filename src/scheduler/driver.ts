@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Checkpoint, type SerializedCheckpoint, type TrainingState } from './checkpoint.js';
 import {
+  AUTOLRS_OPTION_KEYS,
   AutoLRSController,
   type AutoLRSAction,
   type AutoLRSControllerOptions,
@@ -29,7 +30,7 @@ import {
 } from './controller.js';
 import { fitExponential } from './forecast.js';
 import { assertLrSettable, setLearningRate } from './lr.js';
-import { func } from '../util/validate.js';
+import { func, knownKeys, optionsObject } from '../util/validate.js';
 
 /** Options of {@link AutoLRSDriver}: the schedule's options plus how to reach the data. */
 export interface AutoLRSDriverOptions extends AutoLRSControllerOptions {
@@ -127,7 +128,10 @@ export class AutoLRSDriver {
       throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
     }
     assertLrSettable(state.optimizer, 'optimizer');
-    const { validationLoss, onEvent, ...controllerOptions } = options ?? ({} as AutoLRSDriverOptions);
+    const o = optionsObject<AutoLRSDriverOptions>('options', options);
+    // Checked here too: a null `validationMode` must not reach the `??` below.
+    knownKeys('options', o, [...AUTOLRS_OPTION_KEYS, 'validationLoss', 'onEvent']);
+    const { validationLoss, onEvent, ...controllerOptions } = o as AutoLRSDriverOptions;
     this.#validationLoss = validationLoss === undefined ? undefined : func('validationLoss', validationLoss);
     if (controllerOptions.validationMode === true && validationLoss === undefined) {
       throw new TypeError('Expected `validationLoss` to be a function when `validationMode` is true, got undefined.');

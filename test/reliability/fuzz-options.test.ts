@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/bo/rng.js';
 import { autoLRS } from '../../src/scheduler/callback.js';
 import {
   cosineAnnealingLR,
@@ -35,6 +36,7 @@ const BAD = {
   enumeration: ['bogus', '', 1, 'LCB'],
   bool: ['true', 1, 0],
   milestones: [[3, 2], [2, 2], [-1, 4], [1.5], 'x', [NaN], [0]],
+  verbosity: [2, -1, '1', true, 0.5],
 } as const;
 
 type Kind = keyof typeof BAD;
@@ -71,7 +73,7 @@ const SPECS: Record<string, Spec> = {
       validationSamples: 'integer1',
       seed: 'integer0',
       validationBatchSize: 'integer1',
-      verbose: 'enumeration',
+      verbose: 'verbosity',
     },
     relational: [
       { minLr: 0.1, maxLr: 0.1 },
@@ -125,21 +127,10 @@ const SPECS: Record<string, Spec> = {
   },
 };
 
-/** Seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random invalid option sets for one spec: 1–3 bad keys, unknown keys, relations, non-objects. */
 function invalidSets(spec: Spec, count: number, seed: number): unknown[] {
-  const r = rng(seed);
+  const random = new Rng(seed);
+  const r = () => random.next();
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const keys = Object.keys(spec.keys);
   const sets: unknown[] = [5, 'options', [], null, true];

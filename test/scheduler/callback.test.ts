@@ -253,6 +253,14 @@ describe('autoLRS errors before any training step', () => {
     expect(() => new AutoLRS({ minLr: 0.1, maxLr: 0.01 })).toThrow(/maxLr/);
     expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, tau: 10, tauPrime: 10 })).toThrow(/tauPrime/);
     expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, verbose: 2 as 0 })).toThrow(/verbose/);
+    // null must not slip past the validationMode default (callback and driver alike).
+    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, validationMode: null as never })).toThrow(/`validationMode`.*null/);
+    const w = tf.variable(tf.zeros([2]));
+    expect(() => new AutoLRSDriver({ variables: [w], optimizer: tf.train.sgd(0.1) }, { minLr: 1e-3, maxLr: 0.1, validationMode: null as never })).toThrow(
+      /`validationMode`.*null/,
+    );
+    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, bogus: 1 } as never)).toThrow(/Unknown option `bogus`/);
+    w.dispose();
   });
 });
 
