@@ -33,3 +33,13 @@ export function recordAppliedLr(optimizer: tf.Optimizer): number[] {
   };
   return used;
 }
+
+/** A callback that runs `fn` at the end of the `at`-th step it sees (1-based), after the callbacks before it. */
+export function atStep(at: number, fn: () => void | Promise<void>): tf.Callback {
+  let n = 0;
+  return new (class extends tf.Callback {
+    override async onBatchEnd(): Promise<void> {
+      if (++n === at) await fn();
+    }
+  })();
+}

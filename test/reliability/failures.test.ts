@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
 import type { LrSearchFactory } from '../../src/scheduler/controller.js';
+import { atStep } from '../helpers/training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -101,12 +102,7 @@ describe('training that ends inside a search', () => {
     const model = mlp();
     const tuner = autoLRS(ARGS);
     const starts = searchStarts(tuner, model);
-    let n = 0;
-    const stopper = new (class extends tf.Callback {
-      override async onBatchEnd(): Promise<void> {
-        if (++n === 32 + 6) model.stopTraining = true; // stage 2, inside its second probe
-      }
-    })();
+    const stopper = atStep(32 + 6, () => void (model.stopTraining = true)); // stage 2, inside its second probe
     await model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [tuner, starts.cb, stopper] });
     expect(tuner.globalStep).toBe(38);
     expect(tuner.phase).toBe('search');
@@ -136,12 +132,9 @@ describe('training that ends inside a search', () => {
     const model = mlp();
     const tuner = autoLRS(ARGS);
     const starts = searchStarts(tuner, model);
-    let n = 0;
-    const thrower = new (class extends tf.Callback {
-      override async onBatchEnd(): Promise<void> {
-        if (++n === 32 + 5) throw new Error('disk full');
-      }
-    })();
+    const thrower = atStep(32 + 5, () => {
+      throw new Error('disk full');
+    });
     await expect(model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [tuner, starts.cb, thrower] })).rejects.toThrow('disk full');
     // tfjs skipped onTrainEnd: the model is inside a probe until recover().
     expect(same(await weights(model), starts.byStage.get(2)!)).toBe(false);
@@ -149,8 +142,7 @@ describe('training that ends inside a search', () => {
     expect(tuner.endState).toBe('restored-checkpoint');
     expect(same(await weights(model), starts.byStage.get(2)!)).toBe(true);
 
-    // Without recover(), the next fit restores before it starts; the search restarts there.
-    n = -1e9;
+    // The next fit (without the thrower) restarts the interrupted search from the model as it is.
     await model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [tuner] });
     expect(tuner.history[1]!.startStep).toBe(37);
     expect(tuner.history[1]!.trials).toHaveLength(3);
@@ -163,12 +155,9 @@ describe('training that ends inside a search', () => {
     const model = mlp();
     const tuner = autoLRS(ARGS);
     const starts = searchStarts(tuner, model);
-    let n = 0;
-    const thrower = new (class extends tf.Callback {
-      override async onBatchEnd(): Promise<void> {
-        if (++n === 6) throw new Error('interrupted');
-      }
-    })();
+    const thrower = atStep(6, () => {
+      throw new Error('interrupted');
+    });
     await expect(model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [tuner, starts.cb, thrower] })).rejects.toThrow('interrupted');
     let firstStepWeights: Buffer[] = [];
     const probe = new (class extends tf.Callback {

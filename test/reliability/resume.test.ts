@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS, type AutoLRSArgs } from '../../src/scheduler/callback.js';
 import { loadTrainingState, modelVariables, saveTrainingState } from '../../src/scheduler/checkpoint.js';
 import { cosineAnnealingWarmRestarts } from '../../src/scheduler/schedules/index.js';
+import { atStep } from '../helpers/training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -54,16 +55,6 @@ function model(optimizer: () => tf.Optimizer): tf.LayersModel {
 
 async function weights(m: tf.LayersModel): Promise<Buffer[]> {
   return Promise.all(m.weights.map(async (w) => Buffer.from((await w.read().data() as Float32Array).buffer)));
-}
-
-/** Calls `fn` after the callbacks before it have handled step `at` (1-based count of steps). */
-function atStep(at: number, fn: () => Promise<void>): tf.Callback {
-  let n = 0;
-  return new (class extends tf.Callback {
-    override async onBatchEnd(): Promise<void> {
-      if (++n === at) await fn();
-    }
-  })();
 }
 
 // Warmup 4 steps; stage 1: 3 probes x 4 + 16 training steps (train loss); tau' reaches
