@@ -17,17 +17,12 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { callKernel as callWasmKernel } from './call-kernel.js';
+import type { Conv2DGradAttrs, Shape4 } from './conv-attrs.js';
 
 /** The kernel name this module provides. */
 export const CONV2D_BACKPROP_FILTER = 'Conv2DBackpropFilter';
 
-type Shape4 = [number, number, number, number];
-
-interface FilterGradAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface FilterGradAttrs extends Conv2DGradAttrs {
   filterShape: Shape4;
   dilations?: [number, number] | number;
 }

@@ -12,14 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { callKernel as callWasmKernel, type KernelOverride } from './call-kernel.js';
+import type { Conv2DGradAttrs, Shape4 } from './conv-attrs.js';
 
-type Shape4 = [number, number, number, number];
-
-interface InputGradAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface InputGradAttrs extends Conv2DGradAttrs {
   inputShape: Shape4;
 }
 
