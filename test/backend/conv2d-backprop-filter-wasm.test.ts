@@ -4,23 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { conv2DBackpropFilterWasmConfig } from '../../src/backend/kernels/conv2d-backprop-filter-wasm.js';
 import { registerKernelOverrides } from '../../src/backend/kernels/register.js';
-import { expectClose, seededValues, sizeOf, valuesOn } from './helpers.js';
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface Case {
-  x: [number, number, number, number];
-  k: number;
-  stride: number;
-  pad: Pad;
-  co: number;
-}
-
-/** dy shape of a conv2d with these parameters (computed on the cpu backend's shape logic). */
-function dyShape(c: Case): [number, number, number, number] {
-  const info = tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.x[3], c.co], c.stride, 1, c.pad);
-  return info.outShape as [number, number, number, number];
-}
+import { dyShape, expectClose, seededValues, sizeOf, valuesOn, type Case } from './helpers.js';
 
 function filterGrad(c: Case, xv: Float32Array, dyv: Float32Array): tf.Tensor {
   const x = tf.tensor4d(xv, c.x);

@@ -4,21 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { conv2DBackpropInputWasmOverride } from '../../src/backend/kernels/conv2d-backprop-input-wasm.js';
 import { registerKernelOverrides } from '../../src/backend/kernels/register.js';
-import { expectClose, seededValues, sizeOf, valuesOn } from './helpers.js';
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-interface Case {
-  x: [number, number, number, number];
-  k: number;
-  stride: number;
-  pad: Pad;
-  co: number;
-}
-
-function dyShape(c: Case): [number, number, number, number] {
-  return tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.x[3], c.co], c.stride, 1, c.pad).outShape as [number, number, number, number];
-}
+import { dyShape, expectClose, seededValues, sizeOf, valuesOn, type Case } from './helpers.js';
 
 function inputGrad(c: Case, dyv: Float32Array, wv: Float32Array): tf.Tensor {
   return tf.engine().runKernel(

@@ -43,3 +43,20 @@ export async function valuesOn(backend: string, fn: () => tf.Tensor): Promise<Fl
   t.dispose();
   return values;
 }
+
+/** Padding of a conv2d case: a mode or explicit NHWC pads. */
+export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** One conv2d case: input shape, square kernel size, stride, padding, output channels. */
+export interface Case {
+  x: [number, number, number, number];
+  k: number;
+  stride: number;
+  pad: Pad;
+  co: number;
+}
+
+/** dy shape of a conv2d with these parameters (computed by tfjs's own shape logic). */
+export function dyShape(c: Case): [number, number, number, number] {
+  return tf.backend_util.computeConv2DInfo(c.x, [c.k, c.k, c.x[3], c.co], c.stride, 1, c.pad).outShape as [number, number, number, number];
+}
