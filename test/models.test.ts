@@ -86,6 +86,19 @@ describe('resnetCifar', () => {
     expect(shortcuts.map((l) => [l.channels, l.stride])).toEqual([[32, 2], [64, 2]]);
   });
 
+  it.each([0, 7])('seed %i: two builds have identical weights, every layer (tfjs treats a seed of 0 as unseeded)', (seed) => {
+    const a = track(resnetCifar({ depth: 8, baseWidth: 8, inputShape: [28, 28, 1], seed }));
+    const b = track(resnetCifar({ depth: 8, baseWidth: 8, inputShape: [28, 28, 1], seed }));
+    const wa = a.getWeights();
+    const wb = b.getWeights();
+    wa.forEach((t, i) => expect(Array.from(t.dataSync()), a.weights[i]!.name).toEqual(Array.from(wb[i]!.dataSync())));
+  });
+
+  it('rejects a seed that is not an integer >= 0', () => {
+    expect(() => resnetCifar({ depth: 8, seed: -1 })).toThrow(RangeError);
+    expect(() => resnetCifar({ depth: 8, seed: 1.5 })).toThrow(/seed/);
+  });
+
   it('the same seed gives the same weights, a different seed different ones', () => {
     const a = track(resnetCifar({ depth: 20, seed: 7 }));
     const b = track(resnetCifar({ depth: 20, seed: 7 }));

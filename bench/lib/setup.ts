@@ -33,7 +33,8 @@ export function describeModel(name: BenchModel, baseWidth: number): string {
 
 /**
  * Builds a classifier for 28x28x1 inputs and 10 classes with seeded initializers.
- * `baseWidth` applies to the ResNet only.
+ * `baseWidth` applies to the ResNet only. Layer i is seeded with `seed + i + 1`: tfjs's
+ * random generators take a seed of 0 as "no seed".
  */
 export function buildModel(name: BenchModel, seed: number, baseWidth = 16): tf.LayersModel {
   switch (name) {
@@ -48,7 +49,7 @@ export function buildModel(name: BenchModel, seed: number, baseWidth = 16): tf.L
           kernelSize: 3,
           padding: 'same',
           activation: 'relu',
-          kernelInitializer: tf.initializers.heNormal({ seed }),
+          kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }),
         }),
       );
       m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -58,19 +59,19 @@ export function buildModel(name: BenchModel, seed: number, baseWidth = 16): tf.L
           kernelSize: 3,
           padding: 'same',
           activation: 'relu',
-          kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }),
+          kernelInitializer: tf.initializers.heNormal({ seed: seed + 2 }),
         }),
       );
       m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
       m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }));
+      m.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }) }));
       return m;
     }
     case 'mlp': {
       const m = tf.sequential({ name: 'mlp' });
       m.add(tf.layers.flatten({ inputShape: [28, 28, 1] }));
-      m.add(tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed }) }));
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }));
+      m.add(tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }) }));
+      m.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }));
       return m;
     }
   }

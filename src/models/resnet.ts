@@ -18,7 +18,7 @@
  * seed have identical weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, integerAtLeast, nonNegativeNumber, finiteNumber, optionsObject, knownKeys } from '../util/validate.js';
+import { describe, integerAtLeast, nonNegativeNumber, optionsObject, knownKeys } from '../util/validate.js';
 
 /** Depths accepted by {@link resnetCifar}: 6n+2. */
 export const RESNET_CIFAR_DEPTHS = [8, 14, 20, 32, 44, 56, 110] as const;
@@ -56,8 +56,8 @@ export interface ResNetCifarOptions {
    */
   weightDecay?: number;
   /**
-   * Seed of the kernel initializers (layer i uses `seed + i`). Unset: unseeded, so each
-   * build has different weights.
+   * Seed of the kernel initializers, an integer >= 0 (layer i uses `seed + i + 1`: tfjs
+   * treats a seed of 0 as no seed). Unset: unseeded, so each build has different weights.
    * @default undefined
    */
   seed?: number;
@@ -88,7 +88,8 @@ export interface ResNetImageNetOptions {
    */
   weightDecay?: number;
   /**
-   * Seed of the kernel initializers (layer i uses `seed + i`).
+   * Seed of the kernel initializers, an integer >= 0 (layer i uses `seed + i + 1`: tfjs
+   * treats a seed of 0 as no seed).
    * @default undefined
    */
   seed?: number;
@@ -165,7 +166,7 @@ function validateCommon(
   }
   const numClasses = integerAtLeast(`${fn}.numClasses`, opts.numClasses ?? defaultClasses, 2);
   const weightDecay = nonNegativeNumber(`${fn}.weightDecay`, opts.weightDecay ?? 0);
-  const seed = opts.seed === undefined ? undefined : finiteNumber(`${fn}.seed`, opts.seed);
+  const seed = opts.seed === undefined ? undefined : integerAtLeast(`${fn}.seed`, opts.seed, 0);
   const name = opts.name ?? `resnet${opts.depth}`;
   if (typeof name !== 'string' || name.length === 0) {
     throw new TypeError(`Expected \`${fn}.name\` to be a non-empty string, got ${describe(name)}.`);
@@ -194,7 +195,8 @@ class Builder {
 
   #init(): ReturnType<typeof tf.initializers.heNormal> {
     const i = this.#next++;
-    return tf.initializers.heNormal(this.#seed === undefined ? {} : { seed: this.#seed + i });
+    // + 1: tfjs's random generators take a seed of 0 as "no seed" (Math.random).
+    return tf.initializers.heNormal(this.#seed === undefined ? {} : { seed: this.#seed + i + 1 });
   }
 
   conv(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string): tf.SymbolicTensor {
