@@ -20,7 +20,9 @@ export {
 export {
   BayesianOptimizer,
   ACQUISITIONS,
+  INITIAL_DESIGNS,
   type AcquisitionName,
+  type InitialDesign,
   type BayesianOptimizerOptions,
   type BayesianOptimizerState,
   type Observation,

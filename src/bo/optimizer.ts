@@ -50,6 +50,14 @@ export interface BayesianOptimizerOptions {
    */
   nInitialPoints?: number;
   /**
+   * How the `nInitialPoints` random LRs are drawn. `'random'`: each log-uniformly on the
+   * whole range. `'stratified'`: a Latin hypercube in log space: the range is cut into
+   * `nInitialPoints` equal log intervals and initial point i is drawn log-uniformly in
+   * interval i, so a few initial points already cover the range.
+   * @default 'random'
+   */
+  initialDesign?: InitialDesign;
+  /**
    * `'lcb'`: minimize mean − κ·sd; `'ei'`: maximize expected improvement.
    * @default 'lcb'
    */
@@ -90,10 +98,15 @@ export interface BayesianOptimizerOptions {
   maxDuplicateRepeats?: number;
 }
 
+/** How the initial points are drawn (see {@link BayesianOptimizerOptions.initialDesign}). */
+export const INITIAL_DESIGNS = ['random', 'stratified'] as const;
+export type InitialDesign = (typeof INITIAL_DESIGNS)[number];
+
 const OPTION_KEYS = [
   'minLr',
   'maxLr',
   'nInitialPoints',
+  'initialDesign',
   'acquisition',
   'kappa',
   'xi',
@@ -144,6 +157,7 @@ export class BayesianOptimizer {
   readonly #logMin: number;
   readonly #logSpan: number;
   readonly #nInitialPoints: number;
+  readonly #initialDesign: InitialDesign;
   readonly #acquisition: AcquisitionName;
   readonly #kappa: number;
   readonly #xi: number;
@@ -173,6 +187,7 @@ export class BayesianOptimizer {
       throw new RangeError(`Expected \`maxLr\` to be measurably larger than \`minLr\` (${minLr}) in log space, got ${maxLr}.`);
     }
     this.#nInitialPoints = integerAtLeast('nInitialPoints', o.nInitialPoints ?? 1, 1);
+    this.#initialDesign = oneOf('initialDesign', o.initialDesign ?? 'random', INITIAL_DESIGNS);
     this.#acquisition = oneOf('acquisition', o.acquisition ?? 'lcb', ACQUISITIONS);
     this.#kappa = nonNegativeNumber('kappa', o.kappa ?? 1.96);
     this.#xi = nonNegativeNumber('xi', o.xi ?? 0.01);
@@ -291,7 +306,10 @@ export class BayesianOptimizer {
       let model: GaussianProcess | undefined;
       let candidates: number[] | undefined;
       if (this.#observations.length < this.#nInitialPoints) {
-        lr = this.#toLr(this.#rng.next());
+        const u = this.#rng.next();
+        // Stratified: the i-th initial point (i = observations told so far) lies in the
+        // i-th of nInitialPoints equal intervals of [0, 1].
+        lr = this.#toLr(this.#initialDesign === 'stratified' ? (this.#observations.length + u) / this.#nInitialPoints : u);
         source = 'random';
       } else {
         model = this.#fit();

@@ -60,6 +60,25 @@ describe('BayesianOptimizer', () => {
     expect(bo.asks).toBe(4);
   });
 
+  it('stratified design: initial point i lies in the i-th of nInitialPoints equal log intervals, drawn from the seeded generator', () => {
+    for (const seed of [0, 1, 2, 3]) {
+      const bo = new BayesianOptimizer({ ...base, nInitialPoints: 4, initialDesign: 'stratified', seed });
+      const rng = new Rng(seed);
+      for (let i = 0; i < 4; i++) {
+        const lr = bo.ask();
+        expect(bo.lastAsk?.source).toBe('random');
+        // Interval i of [1e-4, 1] in log10 is [-4 + i, -3 + i].
+        const expected = 10 ** (-4 + i + rng.next());
+        expect(lr / expected).toBeCloseTo(1, 12);
+        expect(Math.log10(lr)).toBeGreaterThanOrEqual(-4 + i);
+        expect(Math.log10(lr)).toBeLessThanOrEqual(-3 + i);
+        bo.tell(lr, f(lr));
+      }
+      bo.ask();
+      expect(bo.lastAsk?.source).toBe('acquisition');
+    }
+  });
+
   it('spreads successive asks across the domain with kappa = 1e6 (pure exploration)', () => {
     const bo = new BayesianOptimizer({ ...base, kappa: 1e6, seed: 1 });
     const u = run(bo, 10)

@@ -10,6 +10,7 @@ describe('BayesianOptimizer option validation', () => {
       minLr: 1e-4,
       maxLr: 1,
       nInitialPoints: 2,
+      initialDesign: 'stratified',
       acquisition: 'ei',
       kappa: 0,
       xi: 0,
@@ -31,6 +32,9 @@ describe('BayesianOptimizer option validation', () => {
     );
     expect(() => new BayesianOptimizer({ ...ok, nInitialPoints: 0 })).toThrow(
       new RangeError('Expected `nInitialPoints` to be an integer >= 1, got 0.'),
+    );
+    expect(() => new BayesianOptimizer({ ...ok, initialDesign: 'lhs' as never })).toThrow(
+      new TypeError('Expected `initialDesign` to be one of "random", "stratified", got "lhs".'),
     );
   });
 
