@@ -28,20 +28,9 @@ import {
   positiveNumber,
 } from '../util/validate.js';
 
-/** What the search over LRs must offer (scikit-optimize style). */
-export interface LrSearch {
-  /** Proposes the next LR to try. */
-  ask(): number;
-  /** Reports the forecast loss of an LR. */
-  tell(lr: number, y: number): void;
-  /** JSON-serializable state. */
-  stateDict(): unknown;
-  /** Restores what {@link stateDict} returned. */
-  loadStateDict(state: unknown): void;
-}
+import type { LrSearch, LrSearchFactory } from './search.js';
 
-/** Creates the search of one stage. A fresh one is made for every stage, as in the reference. */
-export type LrSearchFactory = (context: { stage: number; minLr: number; maxLr: number; seed: number }) => LrSearch;
+export type { LrSearch, LrSearchFactory } from './search.js';
 
 /** Options of the AutoLRS schedule. Only `minLr` and `maxLr` are required. */
 export interface AutoLRSControllerOptions {

@@ -1,0 +1,446 @@
+/**
+ * The cooldown strategy of AutoLRS as a pure state machine (no tfjs).
+ *
+ * A budget of T gradient steps is planned ({@link planStages}): S stages whose lengths
+ * double, then a final cooldown over the last `cooldownFraction` of the budget. Each stage
+ * begins with a search, run by a driver in one go between two training steps:
+ *
+ * 1. the driver checkpoints the model, draws the stage's probe batches once, scores the
+ *    checkpoint ({@link CooldownController.tellBaseScore});
+ * 2. for each LR the search proposes ({@link CooldownController.nextTrial}), it restores the
+ *    checkpoint, trains a probe of τ' steps on those same batches at
+ *    {@link CooldownController.probeLr} (the LR, then a linear mini-cooldown), keeping a
+ *    snapshot of the model after the probe's first h steps, and scores the model after the
+ *    probe ({@link CooldownController.tellScore});
+ * 3. {@link CooldownController.endSearch} names the LR chosen (the lowest score) and whether the
+ *    model continues from that probe's snapshot (its h steps at the LR are kept) or from the
+ *    checkpoint (when no probe made progress).
+ *
+ * Training then runs at the LR chosen until the next stage; the last stage's LR decays
+ * linearly to 0 over the final cooldown, which ends at T. Every probe step counts in T.
+ */
+import { judgeProbe, type ProbeNote } from './judge.js';
+import { cooldownLr, planStages, probeLr, type StagePlan } from './plan.js';
+import { resolveCooldownOptions, type CooldownOptions, type ResolvedCooldownOptions } from './options.js';
+import type { LrSearch } from '../search.js';
+
+/** Where the schedule is. */
+export type CooldownPhase = 'idle' | 'search-due' | 'search' | 'train' | 'cooldown' | 'done';
+
+/** One probe of a search. */
+export interface CooldownTrialRecord {
+  lr: number;
+  /** Loss on the scoring data after the probe (NaN when not finite). */
+  score: number;
+  /** What the search was told. */
+  told: number;
+  /** Why the probe could not be chosen, if it could not. */
+  note?: ProbeNote;
+  /** The probe's training loss at each of its steps, when the driver recorded them. */
+  losses?: number[];
+}
+
+/** What happened in one stage. */
+export interface CooldownStageRecord {
+  stage: number;
+  /** Step at which the stage's search began. */
+  startStep: number;
+  /** Step at which the stage ends (the next stage begins, or the final cooldown). */
+  endStep: number;
+  /** The LR range searched. */
+  minLr: number;
+  maxLr: number;
+  probeSteps: number;
+  holdSteps: number;
+  /** Score of the model the search started from. */
+  baseScore?: number;
+  trials: CooldownTrialRecord[];
+  /** LR the stage trains at (undefined until its search ends). */
+  chosenLr?: number;
+  /** Where training continued from: the chosen probe's snapshot, or the checkpoint. */
+  kept?: 'probe' | 'checkpoint';
+  note?: string;
+}
+
+/** What a driver needs to run a search. */
+export interface SearchPlan {
+  stage: number;
+  /** Probes to run. */
+  trials: number;
+  probeSteps: number;
+  holdSteps: number;
+  minLr: number;
+  maxLr: number;
+}
+
+/** Events of the cooldown strategy. */
+export type CooldownEvent =
+  | { type: 'searchBegin'; step: number; stage: number; minLr: number; maxLr: number; trials: number; probeSteps: number }
+  | ({ type: 'trialEnd'; step: number; stage: number; trial: number; probeSteps: number; holdSteps: number } & CooldownTrialRecord)
+  | { type: 'trainBegin'; step: number; stage: number; lr: number; steps: number; kept: 'probe' | 'checkpoint'; note?: string }
+  | { type: 'cooldownBegin'; step: number; lr: number; steps: number }
+  | { type: 'budgetEnd'; step: number };
+
+/** JSON state of a {@link CooldownController} between two training steps. */
+export interface CooldownControllerState {
+  version: 1;
+  strategy: 'cooldown';
+  step: number;
+  phase: Exclude<CooldownPhase, 'search'>;
+  stage: number;
+  lr: number | null;
+  lastGoodLr: number | null;
+  maxLr: number;
+  history: CooldownStageRecord[];
+}
+
+/** Thrown when the model's loss is no longer finite at the start of a search. */
+export class NonFiniteLossError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** See the module documentation. */
+export class CooldownController {
+  readonly #o: ResolvedCooldownOptions;
+  readonly #plan: StagePlan;
+  readonly #listeners = new Set<(e: CooldownEvent) => void>();
+  #step: number;
+  #phase: CooldownPhase = 'idle';
+  #stage = 0;
+  #lr: number | null = null;
+  #lastGoodLr: number | null = null;
+  #maxLr: number;
+  #history: CooldownStageRecord[] = [];
+  // During a search:
+  #search: LrSearch | null = null;
+  #awaiting: null | 'base' | 'score' = null;
+  #trialLr = 0;
+  #best = -1;
+
+  constructor(options: CooldownOptions) {
+    this.#o = resolveCooldownOptions(options);
+    this.#plan = planStages({
+      totalSteps: this.#o.totalSteps,
+      startStep: this.#o.startStep,
+      stages: this.#o.stages,
+      cooldownFraction: this.#o.cooldownFraction,
+      probeSteps: this.#o.probeSteps,
+      probeCooldown: this.#o.probeCooldown,
+      trials: this.#o.k,
+      laterTrials: this.#o.laterK,
+    });
+    this.#step = this.#o.startStep;
+    this.#maxLr = this.#o.maxLr;
+  }
+
+  /** The resolved options. */
+  get options(): Readonly<ResolvedCooldownOptions> {
+    return this.#o;
+  }
+  /** The budget plan. */
+  get plan(): Readonly<StagePlan> {
+    return this.#plan;
+  }
+  /** Gradient steps taken so far: probes, range test and training. */
+  get globalStep(): number {
+    return this.#step;
+  }
+  get phase(): CooldownPhase {
+    return this.#phase;
+  }
+  /** Current stage, 1-based (0 before the first search). */
+  get stage(): number {
+    return this.#stage;
+  }
+  /** Index of the trial in progress during a search (0-based). */
+  get trial(): number {
+    return this.#phase === 'search' ? this.#current().trials.length : 0;
+  }
+  /** Whether a search must run before the next training step. */
+  get searchDue(): boolean {
+    return this.#phase === 'search-due';
+  }
+  /** Whether the budget is spent. */
+  get done(): boolean {
+    return this.#phase === 'done';
+  }
+  /** The upper LR bound in force (lowered after a stage whose probes all failed). */
+  get maxLr(): number {
+    return this.#maxLr;
+  }
+  /** Every stage so far (a deep copy). */
+  get history(): CooldownStageRecord[] {
+    return structuredClone(this.#history);
+  }
+
+  /**
+   * LR of the next training step (null before the first search ends). During the final
+   * cooldown it decays linearly to 0 at the end of the budget.
+   */
+  get lr(): number | null {
+    if (this.#lr === null) return null;
+    if (this.#phase === 'cooldown' || this.#phase === 'done') return cooldownLr(this.#lr, this.#step, this.#plan.cooldownStart, this.#plan.totalSteps);
+    return this.#lr;
+  }
+
+  /** Subscribes to events; returns an unsubscribe function. */
+  on(listener: (e: CooldownEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts the schedule: the first search is due. */
+  start(): void {
+    if (this.#phase !== 'idle') throw new Error(`CooldownController.start() was already called (phase is '${this.#phase}').`);
+    this.#phase = 'search-due';
+  }
+
+  /** Reports one training step (not a probe step). */
+  step(): void {
+    if (this.#phase !== 'train' && this.#phase !== 'cooldown') {
+      throw new Error(`CooldownController.step() called in phase '${this.#phase}'; it counts training steps only (after start() and outside searches).`);
+    }
+    this.#step++;
+    if (this.#phase === 'train') {
+      const record = this.#current();
+      if (this.#step < record.endStep) return;
+      if (this.#stage < this.#plan.stageStarts.length) {
+        this.#phase = 'search-due';
+        return;
+      }
+      this.#beginCooldown();
+      return;
+    }
+    if (this.#step >= this.#plan.totalSteps) {
+      this.#phase = 'done';
+      this.#emit({ type: 'budgetEnd', step: this.#step });
+    }
+  }
+
+  /** Begins the due search; the driver then calls {@link tellBaseScore}. */
+  beginSearch(): SearchPlan {
+    if (this.#phase !== 'search-due') throw new Error(`CooldownController.beginSearch() called in phase '${this.#phase}', not 'search-due'.`);
+    const s = this.#stage;
+    this.#stage++;
+    const trials = this.#plan.trials[s]!;
+    let minLr = this.#o.minLr;
+    let maxLr = this.#maxLr;
+    if (this.#lr !== null) {
+      minLr = Math.max(minLr, this.#lr / this.#o.windowBelow);
+      maxLr = Math.min(maxLr, this.#lr * this.#o.windowAbove);
+    }
+    const record: CooldownStageRecord = {
+      stage: this.#stage,
+      startStep: this.#step,
+      endStep: this.#plan.stageEnds[s]!,
+      minLr,
+      maxLr,
+      probeSteps: this.#plan.probeSteps,
+      holdSteps: this.#plan.holdSteps,
+      trials: [],
+    };
+    this.#history.push(record);
+    this.#search = maxLr > minLr ? this.#o.search({ stage: this.#stage, minLr, maxLr, seed: this.#o.seed + this.#stage }) : null;
+    this.#phase = 'search';
+    this.#awaiting = 'base';
+    this.#best = -1;
+    const n = this.#search === null ? 0 : trials;
+    this.#emit({ type: 'searchBegin', step: this.#step, stage: this.#stage, minLr, maxLr, trials: n, probeSteps: this.#plan.probeSteps });
+    return { stage: this.#stage, trials: n, probeSteps: this.#plan.probeSteps, holdSteps: this.#plan.holdSteps, minLr, maxLr };
+  }
+
+  /**
+   * Reports the score of the model the search started from. Throws a
+   * {@link NonFiniteLossError} when it is not finite: the model diverged before this search.
+   */
+  tellBaseScore(score: number): void {
+    this.#expect('base', 'tellBaseScore()');
+    if (typeof score !== 'number') throw new TypeError(`Expected \`score\` to be a number, got ${typeof score}.`);
+    if (!Number.isFinite(score)) {
+      const prev = this.#history[this.#history.length - 2];
+      throw new NonFiniteLossError(
+        `AutoLRS: the loss on the scoring data is ${score} at step ${this.#step}, before the search of stage ${this.#stage}` +
+          (prev?.chosenLr !== undefined ? `: training at lr=${prev.chosenLr} (stage ${prev.stage}) made the model diverge` : '') +
+          '. Lower maxLr, or check the data and the loss.',
+      );
+    }
+    this.#current().baseScore = score;
+    this.#awaiting = null;
+  }
+
+  /** The next LR to probe, or null when the search has run all its probes. */
+  nextTrial(): { trial: number; lr: number } | null {
+    this.#expect(null, 'nextTrial()');
+    const record = this.#current();
+    if (this.#search === null || record.trials.length >= this.#plan.trials[this.#stage - 1]!) return null;
+    this.#trialLr = this.#search.ask();
+    this.#awaiting = 'score';
+    return { trial: record.trials.length, lr: this.#trialLr };
+  }
+
+  /** LR of step i (0-based) of the probe in progress. */
+  probeLr(i: number): number {
+    if (this.#awaiting !== 'score') throw new Error('CooldownController.probeLr() called with no probe in progress.');
+    return probeLr(this.#trialLr, i, this.#plan.probeSteps, this.#plan.holdSteps);
+  }
+
+  /**
+   * Reports the probe's score (NaN or Infinity when it diverged). Returns whether it is the
+   * best probe so far: then the driver keeps its snapshot, in place of the previous best's.
+   */
+  tellScore(score: number, losses?: number[]): { best: boolean } {
+    this.#expect('score', 'tellScore()');
+    if (typeof score !== 'number') throw new TypeError(`Expected \`score\` to be a number, got ${typeof score}.`);
+    this.#awaiting = null;
+    const record = this.#current();
+    const verdict = judgeProbe(score, record.baseScore!);
+    const trial: CooldownTrialRecord = { lr: this.#trialLr, score, told: verdict.told, ...(verdict.note ? { note: verdict.note } : {}) };
+    if (losses !== undefined) trial.losses = [...losses];
+    record.trials.push(trial);
+    this.#search!.tell(this.#trialLr, verdict.told);
+    this.#step += this.#plan.probeSteps;
+    const index = record.trials.length - 1;
+    const best = verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.score);
+    if (best) this.#best = index;
+    this.#emit({
+      type: 'trialEnd',
+      step: this.#step,
+      stage: this.#stage,
+      trial: index,
+      probeSteps: this.#plan.probeSteps,
+      holdSteps: this.#plan.holdSteps,
+      ...structuredClone(trial),
+    });
+    return { best };
+  }
+
+  /**
+   * Ends the search: the LR chosen, and where training continues from: `'probe'`, the
+   * snapshot of the best probe (kept by the driver), or `'checkpoint'` when no probe made
+   * progress (then the stage trains below every LR tried, and the upper bound is lowered).
+   */
+  endSearch(): { lr: number; kept: 'probe' | 'checkpoint' } {
+    this.#expect(null, 'endSearch()');
+    const record = this.#current();
+    if (this.#search !== null && record.trials.length < this.#plan.trials[this.#stage - 1]!) {
+      throw new Error(`CooldownController.endSearch() called after ${record.trials.length} of ${this.#plan.trials[this.#stage - 1]} probes.`);
+    }
+    let lr: number;
+    let kept: 'probe' | 'checkpoint';
+    if (this.#best >= 0) {
+      lr = record.trials[this.#best]!.lr;
+      kept = 'probe';
+      this.#lastGoodLr = lr;
+    } else if (record.trials.length === 0) {
+      // Empty window (the LR in use sits at a bound the window cannot leave): carry on.
+      lr = this.#lr ?? this.#o.minLr;
+      kept = 'checkpoint';
+      record.note = `no LR to search in [${record.minLr}, ${record.maxLr}]; training on at lr=${lr}`;
+    } else {
+      const smallest = Math.min(...record.trials.map((t) => t.lr));
+      lr = Math.max(this.#o.minLr, Math.min(this.#lastGoodLr ?? Infinity, smallest / 2));
+      kept = 'checkpoint';
+      const lowered = Math.max(this.#o.minLr * (1 + 1e-6), smallest / 2);
+      if (lowered < this.#maxLr) this.#maxLr = lowered;
+      record.note =
+        `no probe of stage ${this.#stage} improved on the model it started from; training from the checkpoint at lr=${lr} ` +
+        `and searching up to maxLr=${this.#maxLr} from now on`;
+    }
+    record.chosenLr = lr;
+    record.kept = kept;
+    this.#lr = lr;
+    this.#search = null;
+    this.#phase = 'train';
+    this.#emit({
+      type: 'trainBegin',
+      step: this.#step,
+      stage: this.#stage,
+      lr,
+      steps: record.endStep - this.#step,
+      kept,
+      ...(record.note ? { note: record.note } : {}),
+    });
+    return { lr, kept };
+  }
+
+  /**
+   * Abandons the search in progress (the driver restored the checkpoint): the stage's
+   * search is due again, and its probe steps no longer count.
+   */
+  abortSearch(): void {
+    if (this.#phase !== 'search') throw new Error(`CooldownController.abortSearch() called in phase '${this.#phase}', not 'search'.`);
+    const record = this.#history.pop()!;
+    this.#step = record.startStep;
+    this.#stage--;
+    this.#search = null;
+    this.#awaiting = null;
+    this.#best = -1;
+    this.#phase = 'search-due';
+  }
+
+  /** The state between two training steps, as JSON. */
+  stateDict(): CooldownControllerState {
+    if (this.#phase === 'search') throw new Error('CooldownController.stateDict() called during a search; save between training steps.');
+    return {
+      version: 1,
+      strategy: 'cooldown',
+      step: this.#step,
+      phase: this.#phase,
+      stage: this.#stage,
+      lr: this.#lr,
+      lastGoodLr: this.#lastGoodLr,
+      maxLr: this.#maxLr,
+      history: structuredClone(this.#history),
+    };
+  }
+
+  /** Restores a state from {@link stateDict} (the options are not part of it). */
+  loadStateDict(state: CooldownControllerState): void {
+    if (state == null || typeof state !== 'object' || state.version !== 1 || state.strategy !== 'cooldown') {
+      throw new TypeError(`Expected \`state\` to be a cooldown-strategy state of version 1, got ${JSON.stringify(state)?.slice(0, 80)}.`);
+    }
+    if (!['idle', 'search-due', 'train', 'cooldown', 'done'].includes(state.phase)) {
+      throw new TypeError(`Expected \`state.phase\` to be 'idle', 'search-due', 'train', 'cooldown' or 'done', got ${JSON.stringify(state.phase)}.`);
+    }
+    this.#step = state.step;
+    this.#phase = state.phase;
+    this.#stage = state.stage;
+    this.#lr = state.lr;
+    this.#lastGoodLr = state.lastGoodLr;
+    this.#maxLr = state.maxLr;
+    this.#history = structuredClone(state.history);
+    this.#search = null;
+    this.#awaiting = null;
+    this.#best = -1;
+  }
+
+  // ---- internals ----
+
+  #emit(event: CooldownEvent): void {
+    for (const l of this.#listeners) l(event);
+  }
+
+  #current(): CooldownStageRecord {
+    return this.#history[this.#history.length - 1]!;
+  }
+
+  #expect(awaiting: null | 'base' | 'score', what: string): void {
+    if (this.#phase !== 'search') throw new Error(`CooldownController.${what} called in phase '${this.#phase}', not during a search.`);
+    if (this.#awaiting !== awaiting) {
+      const need = this.#awaiting === 'base' ? 'tellBaseScore()' : this.#awaiting === 'score' ? 'tellScore()' : 'nextTrial()';
+      throw new Error(`CooldownController.${what} called out of order: call ${need} first.`);
+    }
+  }
+
+  #beginCooldown(): void {
+    this.#phase = 'cooldown';
+    this.#emit({ type: 'cooldownBegin', step: this.#step, lr: this.#lr!, steps: this.#plan.totalSteps - this.#step });
+    if (this.#step >= this.#plan.totalSteps) {
+      this.#phase = 'done';
+      this.#emit({ type: 'budgetEnd', step: this.#step });
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Options of the cooldown strategy: the interface, its defaults and its validation. The
+ * option keys come from one object checked by the compiler against the interface, so a
+ * key cannot be added to one and forgotten in the other.
+ */
+import type { LrSearchFactory } from '../search.js';
+import { defaultCooldownSearch } from './search.js';
+import {
+  finiteNumber,
+  func,
+  integerAtLeast,
+  knownKeys,
+  numberInRange,
+  oneOf,
+  optionsObject,
+  positiveNumber,
+} from '../../util/validate.js';
+
+/** Options of the cooldown strategy. `minLr`, `maxLr` and `totalSteps` are required. */
+export interface CooldownOptions {
+  /** Smallest LR the search may try (> 0). */
+  minLr: number;
+  /** Largest LR the search may try (> minLr). */
+  maxLr: number;
+  /**
+   * Gradient steps of the whole run, T: LR probes, range-test steps and training steps all
+   * count. The final cooldown ends there, and so does training.
+   */
+  totalSteps: number;
+  /**
+   * Gradient steps already taken when the schedule starts (e.g. by an LR range test); they
+   * count in `totalSteps`.
+   * @default 0
+   */
+  startStep?: number;
+  /**
+   * Number of stages, each beginning with a search. Stage lengths double (L, 2L, 4L, ...)
+   * and fill the budget up to the final cooldown.
+   * @default 3
+   */
+  stages?: number;
+  /**
+   * Probes of the first stage's search, over the whole range [minLr, maxLr].
+   * @default 6
+   */
+  k?: number;
+  /**
+   * Probes of every later stage's search, over [lr / windowBelow, lr · windowAbove] around the
+   * LR in use (within [minLr, maxLr]).
+   * @default 3
+   */
+  laterK?: number;
+  /**
+   * Steps of each probe, τ'.
+   * @default Math.max(8, Math.round(0.02 * totalSteps))
+   */
+  probeSteps?: number;
+  /**
+   * Fraction of each probe whose LR decays linearly to 0 before the probe is scored (the
+   * mini-cooldown), in [0, 1).
+   * @default 0.4
+   */
+  probeCooldown?: number;
+  /**
+   * Fraction of the budget over which the last stage's LR decays linearly to 0, in [0, 1).
+   * @default 0.35
+   */
+  cooldownFraction?: number;
+  /**
+   * A later stage searches down to the LR in use divided by this factor (>= 1).
+   * @default 4
+   */
+  windowBelow?: number;
+  /**
+   * A later stage searches up to the LR in use times this factor (>= 1).
+   * @default 2
+   */
+  windowAbove?: number;
+  /**
+   * Probes of each search drawn as a stratified (Latin hypercube) design in log space before
+   * the Gaussian process proposes.
+   * @default 3
+   */
+  nInitialPoints?: number;
+  /**
+   * Acquisition function of the Gaussian-process search.
+   * @default 'ei'
+   */
+  acquisition?: 'ei' | 'lcb';
+  /**
+   * Seed of the searches (stage s uses `seed + s`) and of the probe batches.
+   * @default 0
+   */
+  seed?: number;
+  /** Makes each stage's search; defaults to a Bayesian optimizer with the options above. */
+  search?: LrSearchFactory;
+}
+
+/**
+ * Every option key. `satisfies` makes the compiler reject a key missing from, or not in,
+ * {@link CooldownOptions}.
+ */
+const KEYS = {
+  minLr: true,
+  maxLr: true,
+  totalSteps: true,
+  startStep: true,
+  stages: true,
+  k: true,
+  laterK: true,
+  probeSteps: true,
+  probeCooldown: true,
+  cooldownFraction: true,
+  windowBelow: true,
+  windowAbove: true,
+  nInitialPoints: true,
+  acquisition: true,
+  seed: true,
+  search: true,
+} as const satisfies Record<keyof CooldownOptions, true>;
+
+/** Every option key of {@link CooldownOptions}. */
+export const COOLDOWN_OPTION_KEYS = Object.keys(KEYS) as Array<keyof CooldownOptions>;
+
+/** Options with every default applied. */
+export type ResolvedCooldownOptions = Required<CooldownOptions>;
+
+/** Validates options and applies the defaults; a TypeError or RangeError on bad input. */
+export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldownOptions {
+  const o = optionsObject<CooldownOptions>('options', options);
+  knownKeys('options', o, COOLDOWN_OPTION_KEYS);
+  const minLr = positiveNumber('minLr', o.minLr);
+  const maxLr = positiveNumber('maxLr', o.maxLr);
+  if (maxLr <= minLr) throw new RangeError(`Expected \`maxLr\` to be greater than \`minLr\` (${minLr}), got ${maxLr}.`);
+  const totalSteps = integerAtLeast('totalSteps', o.totalSteps, 1);
+  const startStep = integerAtLeast('startStep', o.startStep ?? 0, 0);
+  if (startStep >= totalSteps) throw new RangeError(`Expected \`startStep\` to be smaller than \`totalSteps\` (${totalSteps}), got ${startStep}.`);
+  const stages = integerAtLeast('stages', o.stages ?? 3, 1);
+  const k = integerAtLeast('k', o.k ?? 6, 1);
+  const laterK = integerAtLeast('laterK', o.laterK ?? 3, 1);
+  const probeSteps = integerAtLeast('probeSteps', o.probeSteps ?? Math.max(8, Math.round(0.02 * totalSteps)), 2);
+  const probeCooldown = numberInRange('probeCooldown', o.probeCooldown ?? 0.4, 0, 1);
+  if (probeCooldown === 1) throw new RangeError('Expected `probeCooldown` to be a number in [0, 1), got 1.');
+  const cooldownFraction = numberInRange('cooldownFraction', o.cooldownFraction ?? 0.35, 0, 1);
+  if (cooldownFraction === 1) throw new RangeError('Expected `cooldownFraction` to be a number in [0, 1), got 1.');
+  const windowBelow = finiteNumber('windowBelow', o.windowBelow ?? 4);
+  if (windowBelow < 1) throw new RangeError(`Expected \`windowBelow\` to be a number >= 1, got ${windowBelow}.`);
+  const windowAbove = finiteNumber('windowAbove', o.windowAbove ?? 2);
+  if (windowAbove < 1) throw new RangeError(`Expected \`windowAbove\` to be a number >= 1, got ${windowAbove}.`);
+  const nInitialPoints = integerAtLeast('nInitialPoints', o.nInitialPoints ?? 3, 1);
+  const acquisition = oneOf('acquisition', o.acquisition ?? 'ei', ['ei', 'lcb'] as const);
+  const seed = integerAtLeast('seed', o.seed ?? 0, 0);
+  const search =
+    o.search === undefined ? defaultCooldownSearch({ acquisition, nInitialPoints }) : func<LrSearchFactory>('search', o.search);
+  return {
+    minLr,
+    maxLr,
+    totalSteps,
+    startStep,
+    stages,
+    k,
+    laterK,
+    probeSteps,
+    probeCooldown,
+    cooldownFraction,
+    windowBelow,
+    windowAbove,
+    nInitialPoints,
+    acquisition,
+    seed,
+    search,
+  };
+}

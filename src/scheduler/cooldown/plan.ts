@@ -1,0 +1,107 @@
+/**
+ * The budget plan of the cooldown strategy (pure, no tfjs): where each stage's search
+ * begins, where the final cooldown begins, and the LR of every step in between.
+ *
+ * With a budget of T gradient steps (LR probes included), S stages and a final cooldown
+ * over the last fraction f of the budget:
+ * - the cooldown begins at C = round((1 − f)·T): from there the LR of the last stage
+ *   decays linearly, reaching 0 after step T − 1;
+ * - the stages fill [s0, C), where s0 is the first step of the schedule (after the steps an
+ *   LR range test took); each begins with its search (k·τ' probe steps), then trains at the
+ *   LR chosen until the next stage begins;
+ * - the training steps outside the searches, N = C − s0 − (all probe steps), are split
+ *   between the stages doubling as in the reference AutoLRS: L, 2L, 4L, ... with
+ *   L = N/(2^S − 1) (rounded at the stage boundaries).
+ *
+ * A probe of τ' steps trains at its LR for the first h = τ' − round(c·τ') steps, then
+ * decays linearly towards 0 over the last round(c·τ') steps (a mini-cooldown, see
+ * {@link probeLr}), and is scored after that.
+ */
+
+/** Everything that fixes the plan. */
+export interface StagePlanInput {
+  /** Gradient steps in all (T). */
+  totalSteps: number;
+  /** Gradient steps taken before the schedule began (e.g. by an LR range test). */
+  startStep: number;
+  /** Number of stages (searches), S. */
+  stages: number;
+  /** Fraction of the budget spent in the final cooldown, f. */
+  cooldownFraction: number;
+  /** Steps of each probe, τ'. */
+  probeSteps: number;
+  /** Fraction of each probe spent decaying its LR, c. */
+  probeCooldown: number;
+  /** Probes of the first stage's search. */
+  trials: number;
+  /** Probes of every later stage's search. */
+  laterTrials: number;
+}
+
+/** The plan. Step positions count every gradient step, probes included. */
+export interface StagePlan {
+  totalSteps: number;
+  /** First step of the final cooldown, C. */
+  cooldownStart: number;
+  /** Step at which each stage's search begins. */
+  stageStarts: number[];
+  /** Step at which each stage ends (the next stage's start; C for the last). */
+  stageEnds: number[];
+  /** Probes of each stage's search. */
+  trials: number[];
+  probeSteps: number;
+  /** Steps of a probe at its full LR before its mini-cooldown, h. */
+  holdSteps: number;
+}
+
+/** Computes the plan; throws a RangeError when the budget cannot hold it. */
+export function planStages(input: StagePlanInput): StagePlan {
+  const { totalSteps: T, startStep, stages: S, cooldownFraction: f, probeSteps, probeCooldown: c } = input;
+  const cooldownStart = Math.round((1 - f) * T);
+  const decay = Math.round(c * probeSteps);
+  const holdSteps = probeSteps - decay;
+  if (holdSteps < 1) {
+    throw new RangeError(`Expected \`probeCooldown\` (${c}) to leave at least one step of a ${probeSteps}-step probe at its full LR, got none.`);
+  }
+  const trials = Array.from({ length: S }, (_, s) => (s === 0 ? input.trials : input.laterTrials));
+  const searchSteps = trials.reduce((a, k) => a + k * probeSteps, 0);
+  // Training steps outside the searches, split L, 2L, 4L, ... between the stages.
+  const training = cooldownStart - startStep - searchSteps;
+  if (training < 2 ** S - 1) {
+    throw new RangeError(
+      `Expected a budget that holds the searches (${searchSteps} probe steps: ${trials.join(' + ')} probes of ${probeSteps} steps) ` +
+        `and at least ${2 ** S - 1} training steps before the final cooldown, got ${cooldownStart - startStep} steps ` +
+        `(totalSteps=${T}, startStep=${startStep}, cooldownFraction=${f}); raise totalSteps or lower stages, k, laterK or probeSteps.`,
+    );
+  }
+  const stageStarts: number[] = [];
+  let trainedBefore = 0;
+  let searchedBefore = 0;
+  for (let s = 0; s < S; s++) {
+    stageStarts.push(startStep + searchedBefore + Math.round((training * trainedBefore) / (2 ** S - 1)));
+    trainedBefore += 2 ** s;
+    searchedBefore += trials[s]! * probeSteps;
+  }
+  const stageEnds = stageStarts.map((_, s) => (s + 1 < S ? stageStarts[s + 1]! : cooldownStart));
+  return { totalSteps: T, cooldownStart, stageStarts, stageEnds, trials, probeSteps, holdSteps };
+}
+
+/**
+ * LR of step i (0-based) of a probe at peak LR `lr`: `lr` for the first h steps, then linear
+ * towards 0 over the d = τ' − h decay steps, every one of them below `lr`: decay step j
+ * (0-based) uses lr·(d − j)/(d + 1), so even a single decay step halves the LR.
+ */
+export function probeLr(lr: number, i: number, probeSteps: number, holdSteps: number): number {
+  if (i < holdSteps) return lr;
+  const d = probeSteps - holdSteps;
+  return (lr * (probeSteps - i)) / (d + 1);
+}
+
+/**
+ * LR of training step t during the final cooldown (C ≤ t < T): `lr` decays linearly from
+ * `lr` at step C, reaching lr/(T − C) at step T − 1 (and 0 at T).
+ */
+export function cooldownLr(lr: number, t: number, cooldownStart: number, totalSteps: number): number {
+  if (t < cooldownStart) return lr;
+  return (lr * Math.max(0, totalSteps - t)) / (totalSteps - cooldownStart);
+}

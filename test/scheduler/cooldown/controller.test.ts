@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { CooldownController, NonFiniteLossError, type CooldownEvent } from '../../../src/scheduler/cooldown/controller.js';
+import type { LrSearch } from '../../../src/scheduler/search.js';
+import { judgeProbe, penaltyFor } from '../../../src/scheduler/cooldown/judge.js';
+
+const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, probeSteps: 20, seed: 3 };
+
+/** A search that proposes fixed LRs in order (records what it was told). */
+function scripted(lrs: number[][]): { factory: (c: { stage: number; minLr: number; maxLr: number }) => LrSearch; told: Array<[number, number]>; ranges: Array<[number, number]> } {
+  const told: Array<[number, number]> = [];
+  const ranges: Array<[number, number]> = [];
+  return {
+    told,
+    ranges,
+    factory: ({ stage, minLr, maxLr }) => {
+      ranges.push([minLr, maxLr]);
+      const queue = [...lrs[stage - 1]!];
+      return { ask: () => queue.shift()!, tell: (lr, y) => void told.push([lr, y]), stateDict: () => ({}), loadStateDict: () => {} };
+    },
+  };
+}
+
+/** Runs a whole search answering scores from `scoreOf`; returns endSearch's result. */
+function search(c: CooldownController, base: number, scoreOf: (lr: number) => number) {
+  c.beginSearch();
+  c.tellBaseScore(base);
+  const bests: boolean[] = [];
+  for (let t = c.nextTrial(); t !== null; t = c.nextTrial()) bests.push(c.tellScore(scoreOf(t.lr)).best);
+  return { ...c.endSearch(), bests };
+}
+
+describe('CooldownController', () => {
+  it('runs the planned stages: searches at the planned steps, training at the chosen LR, then the final cooldown to 0', () => {
+    const s = scripted([[0.01, 0.1, 0.3, 0.05, 0.002, 0.02], [0.04, 0.06, 0.02], [0.03, 0.01, 0.02]]);
+    const c = new CooldownController({ ...opts, search: s.factory });
+    const events: CooldownEvent[] = [];
+    c.on((e) => events.push(e));
+    c.start();
+    expect(c.searchDue).toBe(true);
+    // Scores lowest near 0.045: 0.05 wins stage 1, 0.04 stage 2, 0.03 stage 3.
+    const score = (lr: number) => (Math.log10(lr) - Math.log10(0.045)) ** 2 + 0.5;
+    const r1 = search(c, 2.3, score);
+    expect(r1).toEqual({ lr: 0.05, kept: 'probe', bests: [true, true, false, true, false, false] });
+    expect(c.globalStep).toBe(120);
+    expect(c.lr).toBe(0.05);
+    // Later stages search [lr/4, 2·lr] around the LR in use.
+    expect(s.ranges[0]).toEqual([1e-3, 1]);
+    let steps = 0;
+    while (!c.searchDue) {
+      c.step();
+      steps++;
+    }
+    expect(c.globalStep).toBe(179);
+    expect(steps).toBe(59);
+    c.beginSearch();
+    expect(s.ranges[1]![0]).toBeCloseTo(0.0125, 15);
+    expect(s.ranges[1]![1]).toBeCloseTo(0.1, 15);
+    c.tellBaseScore(1);
+    for (let t = c.nextTrial(); t !== null; t = c.nextTrial()) c.tellScore(score(t.lr));
+    expect(c.endSearch()).toEqual({ lr: 0.04, kept: 'probe' });
+    while (!c.searchDue) c.step();
+    expect(c.globalStep).toBe(356);
+    expect(search(c, 0.9, score).lr).toBe(0.03);
+    while (c.phase === 'train') c.step();
+    expect(c.globalStep).toBe(650);
+    expect(c.phase).toBe('cooldown');
+    const lrs: number[] = [];
+    while (!c.done) {
+      lrs.push(c.lr!);
+      c.step();
+    }
+    expect(lrs).toHaveLength(350);
+    expect(lrs[0]).toBeCloseTo(0.03, 15);
+    expect(lrs[175]).toBeCloseTo(0.015, 15);
+    expect(lrs[349]).toBeCloseTo(0.03 / 350, 15);
+    expect(c.globalStep).toBe(1000);
+    expect(events.map((e) => e.type).filter((t) => t !== 'trialEnd')).toEqual([
+      'searchBegin', 'trainBegin', 'searchBegin', 'trainBegin', 'searchBegin', 'trainBegin', 'cooldownBegin', 'budgetEnd',
+    ]);
+    const stage1 = c.history[0]!;
+    expect(stage1).toMatchObject({ stage: 1, startStep: 0, endStep: 179, baseScore: 2.3, chosenLr: 0.05, kept: 'probe', probeSteps: 20, holdSteps: 12 });
+    expect(stage1.trials.map((t) => t.lr)).toEqual([0.01, 0.1, 0.3, 0.05, 0.002, 0.02]);
+  });
+
+  it('judges a probe that ends no better than its start, or not finite, as unusable and tells the search a capped value', () => {
+    const s = scripted([[0.5, 0.1, 0.01, 0.02, 0.03, 0.04]]);
+    const c = new CooldownController({ ...opts, stages: 1, search: s.factory });
+    c.start();
+    const scores: Record<number, number> = { 0.5: NaN, 0.1: 9, 0.01: 1.5, 0.02: 1.2, 0.03: 2.1, 0.04: 1.3 };
+    const r = search(c, 2, (lr) => scores[lr]!);
+    expect(r.lr).toBe(0.02);
+    expect(s.told).toEqual([[0.5, 4], [0.1, 4], [0.01, 1.5], [0.02, 1.2], [0.03, 2], [0.04, 1.3]].map(([lr, y]) => [lr, y === 2 ? 2.1 : y]));
+    const notes = c.history[0]!.trials.map((t) => t.note ?? null);
+    expect(notes).toEqual(['not-finite', 'no-progress', null, null, 'no-progress', null]);
+  });
+
+  it('works for losses of any sign', () => {
+    expect(judgeProbe(-6, -5)).toEqual({ told: -6 });
+    expect(judgeProbe(-4, -5)).toEqual({ told: -4, note: 'no-progress' });
+    expect(judgeProbe(3, -5)).toEqual({ told: 0, note: 'no-progress' });
+    expect(judgeProbe(NaN, -5)).toEqual({ told: 0, note: 'not-finite' });
+    expect(penaltyFor(0)).toBe(1);
+    expect(penaltyFor(2)).toBe(4);
+    const s = scripted([[0.01, 0.1, 0.05, 0.02, 0.03, 0.04]]);
+    const c = new CooldownController({ ...opts, stages: 1, search: s.factory });
+    c.start();
+    // A log-likelihood-like loss below zero: the most negative score wins.
+    const r = search(c, -3, (lr) => -3 - 10 * lr + (lr > 0.06 ? 5 : 0));
+    expect(r).toMatchObject({ lr: 0.05, kept: 'probe' });
+  });
+
+  it('when no probe makes progress, trains from the checkpoint below every LR tried and lowers the upper bound', () => {
+    const s = scripted([[0.5, 0.1, 0.2, 0.3, 0.4, 0.6], [0.01, 0.02, 0.03]]);
+    const c = new CooldownController({ ...opts, stages: 2, search: s.factory });
+    c.start();
+    const r = search(c, 2, () => 5);
+    expect(r).toEqual({ lr: 0.05, kept: 'checkpoint', bests: [false, false, false, false, false, false] });
+    expect(c.maxLr).toBe(0.05);
+    expect(c.history[0]!.note).toMatch(/no probe of stage 1 improved/);
+  });
+
+  it('refuses a non-finite base score with a NonFiniteLossError that names the stage', () => {
+    const c = new CooldownController({ ...opts, search: scripted([[0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]).factory });
+    c.start();
+    c.beginSearch();
+    expect(() => c.tellBaseScore(NaN)).toThrow(NonFiniteLossError);
+    expect(() => c.tellBaseScore(Infinity)).toThrow(/before the search of stage 1/);
+  });
+
+  it('enforces the call order of a search and of training steps', () => {
+    const c = new CooldownController({ ...opts, search: scripted([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]).factory });
+    expect(() => c.step()).toThrow(/phase 'idle'/);
+    c.start();
+    expect(() => c.step()).toThrow(/phase 'search-due'/);
+    c.beginSearch();
+    expect(() => c.nextTrial()).toThrow(/call tellBaseScore\(\) first/);
+    c.tellBaseScore(1);
+    expect(() => c.tellScore(0.5)).toThrow(/call nextTrial\(\) first/);
+    c.nextTrial();
+    expect(() => c.endSearch()).toThrow(/call tellScore\(\) first/);
+    expect(() => c.stateDict()).toThrow(/during a search/);
+    c.tellScore(0.5);
+    expect(() => c.endSearch()).toThrow(/after 1 of 6 probes/);
+  });
+
+  it('abortSearch rolls back to the search start, so the search runs again', () => {
+    const c = new CooldownController({ ...opts, search: scripted([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]).factory });
+    c.start();
+    c.beginSearch();
+    c.tellBaseScore(1);
+    c.nextTrial();
+    c.tellScore(0.5);
+    expect(c.globalStep).toBe(20);
+    c.abortSearch();
+    expect(c.globalStep).toBe(0);
+    expect(c.stage).toBe(0);
+    expect(c.history).toEqual([]);
+    expect(c.searchDue).toBe(true);
+  });
+
+  it('continues identically after a stateDict round trip through JSON between two steps', () => {
+    const make = () => new CooldownController({ ...opts, acquisition: 'ei' });
+    const score = (lr: number) => (Math.log10(lr) + 1.5) ** 2 + 0.3;
+    const a = make();
+    a.start();
+    search(a, 2, score);
+    for (let i = 0; i < 30; i++) a.step();
+    const b = make();
+    b.loadStateDict(JSON.parse(JSON.stringify(a.stateDict())));
+    for (const c of [a, b]) {
+      while (!c.searchDue) c.step();
+      search(c, 1.5, score);
+      while (!c.done) {
+        if (c.searchDue) search(c, 1, score);
+        else c.step();
+      }
+    }
+    expect(b.history).toEqual(a.history);
+    expect(b.globalStep).toBe(1000);
+  });
+});
