@@ -16,6 +16,8 @@ import { renderPng, renderSvg, scheduleSpec } from '../report/plot.js';
 import { stepLog } from '../report/step-log.js';
 import { getLearningRate } from '../scheduler/lr.js';
 import { autoLRS, formatEvent, type AutoLRS } from '../scheduler/callback.js';
+import { AutoLRSCooldown, formatCooldownEvent } from '../scheduler/cooldown/callback.js';
+import { probeLr } from '../scheduler/cooldown/plan.js';
 import {
   cosineAnnealingLR,
   cosineAnnealingWarmRestarts,
@@ -42,6 +44,8 @@ export interface TrainSummary {
   model: { name: string; depth: number; width: number; parameters: number };
   data: { train: number; validation: number; test: number; batchesPerEpoch: number };
   steps: number;
+  /** Every gradient step taken: LR range test, probes, training and cooldown. */
+  gradientSteps: number;
   epochs: number;
   wallTimeSeconds: number;
   trainTimeSeconds: number;
@@ -49,11 +53,16 @@ export interface TrainSummary {
   testAccuracy: number;
   testLoss: number;
   finalLr: number;
-  autolrs: null | {
-    history: AutoLRS['history'];
-    stats: AutoLRS['stats'];
-    endState: string;
-  };
+  autolrs:
+    | null
+    | { strategy: 'reference'; history: AutoLRS['history']; stats: AutoLRS['stats']; endState: string }
+    | {
+        strategy: 'cooldown';
+        lrBounds: AutoLRSCooldown['lrBounds'];
+        plan: { totalSteps: number; cooldownStart: number; stageStarts: number[] } | null;
+        history: AutoLRSCooldown['history'];
+        stats: AutoLRSCooldown['stats'];
+      };
   files: { dir: string; steps: string; summary: string; svg: string; png: string };
 }
 
@@ -102,8 +111,14 @@ function baselineSchedule(config: TrainConfig, total: number): tf.Callback | nul
 function describeSchedule(config: TrainConfig, total: number): string {
   const lr = config.lr;
   switch (config.schedule) {
-    case 'autolrs':
-      return `AutoLRS: LR in [${config.minLr}, ${config.maxLr}], tau=${config.tau}, tau'=${config.tauPrime}, k=${config.k} (each stage: ${config.k}x${config.tauPrime} probe steps + ${config.tau} steps, tau doubling)`;
+    case 'autolrs': {
+      const range = config.minLr === undefined ? 'LR range from an LR range test' : `LR in [${config.minLr}, ${config.maxLr}]`;
+      if (config.strategy === 'reference') {
+        const k = config.k ?? 10;
+        return `AutoLRS (reference strategy): ${range}, tau=${config.tau}, tau'=${config.tauPrime}, k=${k} (each stage: ${k}x${config.tauPrime} probe steps + ${config.tau} steps, tau doubling)`;
+      }
+      return `AutoLRS (cooldown strategy): ${range}; ${total} gradient steps in all, probes included, ending in a linear cooldown`;
+    }
     case 'constant':
       return `constant LR ${lr}`;
     case 'step':
@@ -188,40 +203,74 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   // Callbacks: the schedule, then the log (it reads the LR the schedule set), then the
   // progress and the step budget.
   const progress = createProgress({ total, tty: io.tty, quiet: config.quiet, write: say });
+  const printEvent = (line: string): void => {
+    if (io.tty && !config.quiet) process.stdout.write('\r\x1b[2K');
+    say(line);
+  };
+  const validationData = validation === null ? undefined : ([validation.xs, validation.ys] as [tf.Tensor, tf.Tensor]);
   const tuner =
-    config.schedule === 'autolrs'
+    config.schedule === 'autolrs' && config.strategy === 'reference'
       ? autoLRS({
-          minLr: config.minLr,
-          maxLr: config.maxLr,
+          ...(config.minLr === undefined
+            ? { lrBounds: 'auto' as const, lrRangeTest: { data: { x: data.train.xs, y: data.train.ys }, batchSize: config.batchSize } }
+            : { minLr: config.minLr, maxLr: config.maxLr! }),
           tau: config.tau,
           tauPrime: config.tauPrime,
-          k: config.k,
+          ...(config.k === undefined ? {} : { k: config.k }),
           tauMax: config.tauMax,
           seed: config.seed,
-          ...(validation === null ? {} : { validationData: [validation.xs, validation.ys] as [tf.Tensor, tf.Tensor] }),
+          ...(validationData === undefined ? {} : { validationData }),
           onEvent: (e) => {
-            if (config.verbose || e.type === 'trainBegin') {
-              if (io.tty && !config.quiet) process.stdout.write('\r\x1b[2K');
-              say(formatEvent(e));
-            }
+            if (config.verbose || e.type === 'trainBegin') printEvent(formatEvent(e));
           },
         })
       : null;
-  const schedule = tuner ?? baselineSchedule(config, total);
-  const log = stepLog({ path: files.steps, flushEvery: config.flushEvery, ...(tuner ? { autolrs: tuner } : {}) });
+  let log: ReturnType<typeof stepLog> | null = null;
+  const cooldown =
+    config.schedule === 'autolrs' && config.strategy === 'cooldown'
+      ? new AutoLRSCooldown({
+          data: { x: data.train.xs, y: data.train.ys },
+          ...(validationData === undefined ? {} : { validationData }),
+          ...(config.minLr === undefined ? {} : { minLr: config.minLr, maxLr: config.maxLr! }),
+          totalSteps: total,
+          batchSize: config.batchSize,
+          ...(config.k === undefined ? {} : { k: config.k }),
+          ...(config.probeSteps === undefined ? {} : { probeSteps: config.probeSteps }),
+          ...(config.stages === undefined ? {} : { stages: config.stages }),
+          ...(config.cooldownFraction === undefined ? {} : { cooldownFraction: config.cooldownFraction }),
+          seed: config.seed,
+          onEvent: (e) => {
+            if (e.type === 'trialEnd') {
+              // The probes run inside the callback: their steps go to the log from the event.
+              log!.recordSteps(
+                (e.losses ?? []).map((loss, i) => ({ lr: probeLr(e.lr, i, e.probeSteps, e.holdSteps), loss, phase: 'search' as const, stage: e.stage, trial: e.trial })),
+              );
+            }
+            if (e.type === 'lrBounds') {
+              // The range test's steps count in the budget: they go to the log too.
+              log!.recordSteps(e.lrs.map((lr, i) => ({ lr, loss: e.losses[i]!, phase: 'range-test' as const })));
+            }
+            if (config.verbose || e.type === 'trainBegin' || e.type === 'lrBounds' || e.type === 'cooldownBegin') printEvent(formatCooldownEvent(e));
+          },
+        })
+      : null;
+  const schedule = tuner ?? cooldown ?? baselineSchedule(config, total);
+  log = stepLog({ path: files.steps, flushEvery: config.flushEvery, ...(tuner ? { autolrs: tuner } : cooldown ? { autolrs: cooldown } : {}) });
+  const stepsLog = log;
+  const auto = tuner ?? cooldown;
   const phaseName = config.schedule === 'autolrs' ? null : config.schedule;
   const budget = new (class extends tf.Callback {
     override async onBatchEnd(): Promise<void> {
-      const last = log.last;
+      const last = stepsLog.last;
       progress.update({
-        step: log.step,
+        step: stepsLog.step,
         total,
-        stage: tuner?.stage ?? 0,
-        phase: phaseName ?? tuner?.phase ?? '-',
+        stage: auto?.stage ?? 0,
+        phase: phaseName ?? auto?.phase ?? '-',
         lr: getLearningRate(optimizer),
         loss: last?.loss ?? null,
       });
-      if (log.step >= total) model.stopTraining = true;
+      if (stepsLog.step >= total) model.stopTraining = true;
     }
   })();
 
@@ -231,12 +280,12 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     await model.fitDataset(dataset, {
       epochs,
       verbose: 0,
-      callbacks: [...(schedule ? [schedule] : []), log, budget],
+      callbacks: [...(schedule ? [schedule] : []), stepsLog, budget],
       ...(validation === null || config.schedule !== 'plateau' ? {} : { validationData: [validation.xs, validation.ys] }),
     });
   } finally {
     progress.stop();
-    log.dispose();
+    stepsLog.dispose();
   }
   const trainTime = (performance.now() - tTrain) / 1000;
 
@@ -252,16 +301,18 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     }
   })();
   const evaluateTime = (performance.now() - tEval) / 1000;
-  const stepsTaken = log.step;
-  const searchSteps = tuner?.stats?.searchSteps ?? 0;
+  const stepsTaken = stepsLog.step;
+  const searchSteps = auto?.stats?.searchSteps ?? 0;
+  const rangeTestSteps = cooldown?.stats?.rangeTestSteps ?? 0;
+  const gradientSteps = cooldown?.stats?.gradientSteps ?? stepsTaken;
   say(
-    `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${stepsTaken} steps` +
-      (tuner ? ` (${searchSteps} of them in LR probes)` : '') +
+    `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${gradientSteps} gradient steps` +
+      (auto ? ` (${searchSteps} of them in LR probes${rangeTestSteps > 0 ? `, ${rangeTestSteps} in the LR range test` : ''})` : '') +
       ` in ${fmtSeconds(trainTime)}`,
   );
 
   // Plot.
-  const history = tuner?.history ?? [];
+  const history = auto?.history ?? [];
   const chosen = history.filter((h) => h.chosenLr !== undefined).map((h) => h.chosenLr!.toPrecision(2));
   const title =
     config.schedule === 'autolrs'
@@ -269,9 +320,9 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
       : `${config.schedule} schedule on ResNet-${depth} (width ${config.width}), Fashion-MNIST`;
   const subtitle =
     `test accuracy ${(100 * testAccuracy).toFixed(2)} % | ${stepsTaken} steps` +
-    (tuner ? ` (${searchSteps} in LR probes) | LR chosen per stage: ${chosen.join(', ') || '-'}` : '') +
+    (auto ? ` (${searchSteps} in LR probes) | LR chosen per stage: ${chosen.join(', ') || '-'}` : '') +
     ` | ${selection.name} backend, ${fmtSeconds(trainTime)}`;
-  const spec = scheduleSpec(log.records, { title, subtitle, stages: history, epochs: log.epochs });
+  const spec = scheduleSpec(stepsLog.records, { title, subtitle, stages: history, epochs: stepsLog.epochs });
   const svg = await renderSvg(spec);
   await writeFile(files.svg, svg);
   await writeFile(files.png, await renderPng(svg));
@@ -288,14 +339,19 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     model: { name: `resnet${depth}`, depth, width: config.width, parameters },
     data: { train: data.train.size, validation: validation?.size ?? 0, test: data.test.size, batchesPerEpoch: bpe },
     steps: stepsTaken,
-    epochs: log.epochs.length,
+    gradientSteps,
+    epochs: stepsLog.epochs.length,
     wallTimeSeconds: (performance.now() - t0) / 1000,
     trainTimeSeconds: trainTime,
     evaluateTimeSeconds: evaluateTime,
     testAccuracy,
     testLoss,
     finalLr: getLearningRate(optimizer),
-    autolrs: tuner ? { history, stats: tuner.stats, endState: tuner.endState } : null,
+    autolrs: tuner
+      ? { strategy: 'reference', history: tuner.history, stats: tuner.stats, endState: tuner.endState }
+      : cooldown
+        ? { strategy: 'cooldown', lrBounds: cooldown.lrBounds, plan: cooldown.plan, history: cooldown.history, stats: cooldown.stats }
+        : null,
     files,
   };
   await writeFile(files.summary, JSON.stringify(summary, null, 2) + '\n');

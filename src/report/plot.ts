@@ -11,13 +11,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord, StepPhase, StepRecord } from './step-log.js';
 
-/** A stage of AutoLRS, as in `AutoLRS.history` (only the fields the plot uses). */
+/** A stage of AutoLRS, as in its `history` with either strategy (only the fields the plot uses). */
 export interface PlotStage {
   stage: number;
   startStep: number;
-  tau: number;
-  tauPrime: number;
-  trials: Array<{ lr: number; forecast: number }>;
   chosenLr?: number;
 }
 
@@ -54,16 +51,20 @@ export interface ScheduleSpecOptions {
 
 /** Colours of the phases (shared by both panels and the legend). */
 export const PHASE_COLORS: Record<StepPhase, string> = {
+  'range-test': '#8c564b',
   warmup: '#2ca02c',
   search: '#ff7f0e',
   train: '#1f77b4',
+  cooldown: '#9467bd',
   schedule: '#1f77b4',
 };
 
 const PHASE_LABELS: Record<StepPhase, string> = {
+  'range-test': 'LR range test',
   warmup: 'warmup',
   search: 'LR probe (search)',
   train: 'train at chosen LR',
+  cooldown: 'final cooldown',
   schedule: 'schedule',
 };
 
@@ -196,7 +197,6 @@ export function scheduleSpec(steps: readonly StepRecord[], options: ScheduleSpec
     step: s.startStep,
     label: `stage ${s.stage}`,
     chosenLr: s.chosenLr ?? null,
-    tau: s.tau,
   }));
   const valRows = (options.epochs ?? [])
     .filter((e) => typeof e.metrics['val_loss'] === 'number')

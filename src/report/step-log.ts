@@ -26,7 +26,16 @@ import { getLearningRate } from '../scheduler/lr.js';
 import { describe, func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
 
 /** The phase of a step: AutoLRS's phases, or `'schedule'` for any other schedule. */
-export type StepPhase = 'warmup' | 'search' | 'train' | 'schedule';
+export type StepPhase = 'range-test' | 'warmup' | 'search' | 'train' | 'cooldown' | 'schedule';
+
+/** A step recorded with its loss already on the host ({@link StepLog.recordSteps}). */
+export interface HostStep {
+  lr: number;
+  loss: number | null;
+  phase: StepPhase;
+  stage?: number;
+  trial?: number;
+}
 
 /** One training step. */
 export interface StepRecord {
@@ -41,7 +50,7 @@ export interface StepRecord {
   loss: number | null;
   /** Seconds since the log's first step began. */
   time: number;
-  /** `'search'`, `'train'` or `'warmup'` with AutoLRS; `'schedule'` otherwise. */
+  /** `'search'`, `'train'`, `'cooldown'` or `'warmup'` with AutoLRS; `'schedule'` otherwise. */
   phase: StepPhase;
   /** AutoLRS stage (1-based; 0 before the first search). Absent without AutoLRS. */
   stage?: number;
@@ -129,6 +138,8 @@ export class StepLog extends tf.Callback {
   readonly #records: StepRecord[] = [];
   readonly #epochs: EpochRecord[] = [];
   #pending: Pending[] = [];
+  /** Host steps told while a step was begun: they follow it. */
+  #deferred: HostStep[] = [];
   #current: Omit<StepRecord, 'loss'> | null = null;
   #step = 0;
   #epoch = 0;
@@ -205,7 +216,7 @@ export class StepLog extends tf.Callback {
     const a = this.#autolrs;
     if (a !== undefined) {
       const phase = a.phase;
-      record.phase = phase === 'search' || phase === 'train' || phase === 'warmup' ? phase : 'schedule';
+      record.phase = phase === 'search' || phase === 'train' || phase === 'warmup' || phase === 'cooldown' ? phase : 'schedule';
       record.stage = a.stage;
       if (phase === 'search') record.trial = a.trial;
     }
@@ -223,7 +234,37 @@ export class StepLog extends tf.Callback {
     this.#step++;
     const kept = loss == null ? null : typeof loss === 'number' ? loss : tf.clone(loss);
     this.#pending.push({ record, loss: kept });
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    this.#pushHost(deferred);
     if (this.#pending.length >= this.flushEvery) await this.flush();
+  }
+
+  /**
+   * Records steps whose LR and loss are already known on the host, such as the probes the
+   * cooldown strategy of AutoLRS trains inside one callback call (its `trialEnd` events
+   * carry their losses). They take the next global step numbers; told while a step is
+   * begun, they follow that step. Costs no host read.
+   */
+  recordSteps(steps: readonly HostStep[]): void {
+    if (this.#current !== null) {
+      this.#deferred.push(...steps);
+      return;
+    }
+    this.#pushHost(steps);
+  }
+
+  #pushHost(steps: readonly HostStep[]): void {
+    if (steps.length === 0) return;
+    const now = performance.now();
+    this.#t0 ??= now;
+    for (const h of steps) {
+      const record: Omit<StepRecord, 'loss'> = { type: 'step', step: this.#step, epoch: this.#epoch, lr: h.lr, time: (now - this.#t0) / 1000, phase: h.phase };
+      if (h.stage !== undefined) record.stage = h.stage;
+      if (h.trial !== undefined) record.trial = h.trial;
+      this.#pending.push({ record, loss: h.loss === null || !Number.isFinite(h.loss) ? null : h.loss });
+      this.#step++;
+    }
   }
 
   /**
@@ -262,6 +303,7 @@ export class StepLog extends tf.Callback {
   dispose(): void {
     for (const p of this.#pending) if (p.loss instanceof tf.Tensor) p.loss.dispose();
     this.#pending = [];
+    this.#deferred = [];
     this.#current = null;
   }
 
@@ -332,6 +374,9 @@ export class StepLog extends tf.Callback {
 
   override async onTrainEnd(): Promise<void> {
     this.#current = null;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    this.#pushHost(deferred);
     await this.flush();
   }
 }

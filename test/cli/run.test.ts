@@ -52,23 +52,40 @@ describe('autolrs command line', () => {
     expect(runs).toHaveLength(1);
     const runDir = join(out, runs[0]!);
     const last = r.stdout.trimEnd().split('\n').pop()!;
-    expect(last).toMatch(/^Done in .*: test accuracy \d+\.\d\d %, 36 steps on \w+; wrote .*\{steps\.jsonl, summary\.json, schedule\.svg, schedule\.png\}$/);
+    expect(last).toMatch(/^Done in .*: test accuracy \d+\.\d\d %, 48 steps on \w+; wrote .*\{steps\.jsonl, summary\.json, schedule\.svg, schedule\.png\}$/);
     expect(last).toContain(runDir);
     for (const f of ['steps.jsonl', 'summary.json', 'schedule.svg', 'schedule.png']) expect(existsSync(join(runDir, f))).toBe(true);
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
-    expect(summary.steps).toBe(36);
+    expect(summary.steps).toBe(48);
+    expect(summary.gradientSteps).toBe(48);
     expect(summary.config.preset).toBe('smoke');
     expect(summary.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(summary.testAccuracy).toBeLessThanOrEqual(1);
     expect(summary.backend.name).toMatch(/wasm|cpu|webgpu|tensorflow/);
     expect(Array.isArray(summary.backend.skipped)).toBe(true);
-    expect(summary.autolrs!.history.length).toBeGreaterThanOrEqual(1);
-    expect(summary.autolrs!.stats!.searchSteps + summary.autolrs!.stats!.trainSteps).toBe(36);
+    const auto = summary.autolrs!;
+    if (auto.strategy !== 'cooldown') throw new Error('expected the cooldown strategy by default');
+    // The smoke preset: 2 stages, 2 then 3 probes of 3 steps (2 at the probe's LR, 1 decaying).
+    expect(auto.history.map((h) => h.trials.length)).toEqual([2, 3]);
+    expect(auto.stats!.searchSteps).toBe(15);
+    expect(auto.stats!.searchSteps + auto.stats!.trainSteps).toBe(48);
 
     const { steps, epochs } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
-    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 36 }, (_, i) => i));
-    expect(steps.filter((s) => s.phase === 'search')).toHaveLength(summary.autolrs!.stats!.searchSteps);
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 48 }, (_, i) => i));
+    const probes = steps.filter((s) => s.phase === 'search');
+    expect(probes).toHaveLength(15);
+    // Each probe's steps: its LR twice, then half of it.
+    const trials = auto.history.flatMap((h) => h.trials);
+    probes.forEach((s, i) => {
+      const lr = trials[Math.floor(i / 3)]!.lr;
+      expect(s.lr).toBeCloseTo(i % 3 === 2 ? lr / 2 : lr, 12);
+    });
+    // The final cooldown: from round(0.65 · 48) = 31 to 48, linear to 0.
+    const cool = steps.filter((s) => s.phase === 'cooldown');
+    expect(cool.map((s) => s.step)).toEqual(Array.from({ length: 17 }, (_, i) => 31 + i));
+    const lastLr = auto.history[1]!.chosenLr!;
+    cool.forEach((s, i) => expect(s.lr).toBeCloseTo((lastLr * (17 - i)) / 17, 12));
     expect(epochs.length).toBe(summary.epochs);
 
     expect(readFileSync(join(runDir, 'schedule.svg'), 'utf8')).toMatch(/^<svg/);
