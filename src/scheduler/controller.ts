@@ -27,6 +27,7 @@ import {
   oneOf,
   positiveNumber,
 } from '../util/validate.js';
+import { probeDiverged, probeEnds } from './divergence.js';
 
 /** What the search over LRs must offer (scikit-optimize style). */
 export interface LrSearch {
@@ -93,8 +94,10 @@ export interface AutoLRSControllerOptions {
    */
   nanPenalty?: number;
   /**
-   * A probe diverged when the mean of its last tenth of losses exceeds this factor times
-   * the mean of its first tenth; it is told `nanPenalty`, like a NaN probe.
+   * A probe diverged when the mean of its last tenth of losses (tail) rose above the mean
+   * of its first tenth (head) by more than `(divergenceFactor − 1) · |head|`: for a loss
+   * ≥ 0, when tail > divergenceFactor × head. It is told `nanPenalty`, like a NaN probe.
+   * See `divergence.ts`.
    * @default 3
    */
   divergenceFactor?: number;
@@ -216,6 +219,8 @@ export interface AutoLRSControllerState {
   probeValues: number[];
   maxLr: number;
   lastGoodLr: number | null;
+  /** Whether a loss below zero was seen (then the negative-forecast guard is off). */
+  lossSeenNegative: boolean;
   history: StageRecord[];
   search: unknown;
 }
@@ -314,13 +319,6 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
   };
 }
 
-/** Means of the first and last ⌈n/10⌉ values. */
-function headTail(values: number[]): { head: number; tail: number } {
-  const m = Math.max(1, Math.ceil(values.length / 10));
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { head: mean(values.slice(0, m)), tail: mean(values.slice(-m)) };
-}
-
 /** τ' once the doubling has stopped (the value used by validation-mode stages). */
 function tauPrimeInValidationMode(tau: number, tauPrime: number, tauMax: number): number {
   let tp = tauPrime;
@@ -362,6 +360,7 @@ export class AutoLRSController {
   #probeValues: number[] = [];
   #maxLr: number;
   #lastGoodLr: number | null = null;
+  #lossSeenNegative = false;
   #history: StageRecord[] = [];
   #search: LrSearch | null = null;
 
@@ -474,6 +473,7 @@ export class AutoLRSController {
     if (typeof loss !== 'number') throw new TypeError(`Expected \`loss\` to be a number, got ${typeof loss}.`);
     if (this.#awaiting === 'evaluate-baseline') {
       this.#awaiting = null;
+      if (loss < 0) this.#lossSeenNegative = true;
       this.#currentStage().baselineLoss = loss;
       return this.#beginTrial();
     }
@@ -502,17 +502,21 @@ export class AutoLRSController {
     const lr = this.#lr!;
     let told = forecast;
     let note: TrialRecord['note'];
-    const ends = this.#validationStage ? headTail(this.#probeValues) : probe;
+    const ends = this.#validationStage ? probeEnds(this.#probeValues) : probe;
+    if (ends !== undefined && (ends.head < 0 || ends.tail < 0)) this.#lossSeenNegative = true;
+    if (this.#validationStage && this.#probeValues.some((v) => v < 0)) this.#lossSeenNegative = true;
     if (!Number.isFinite(forecast) || forecast >= this.#o.nanPenalty) {
       told = this.#o.nanPenalty;
       note = 'nan-penalty';
-    } else if (ends !== undefined && (!Number.isFinite(ends.tail) || ends.tail > this.#o.divergenceFactor * ends.head)) {
+    } else if (ends !== undefined && probeDiverged(ends, this.#o.divergenceFactor)) {
       told = this.#o.nanPenalty;
       note = 'diverged';
-    } else if (forecast < 0 && ends !== undefined) {
-      // A loss cannot be negative: the exponential model does not describe this probe
-      // (typically a steep, nearly straight decline extrapolated 10x). Judge the probe
-      // by the loss it reached instead of the extrapolation.
+    } else if (forecast < 0 && ends !== undefined && !this.#lossSeenNegative) {
+      // While every loss seen is >= 0 the loss is taken to be non-negative, and a negative
+      // forecast means the exponential model does not describe this probe (typically a
+      // steep, nearly straight decline extrapolated 10x): judge the probe by the loss it
+      // reached instead. Once a loss below zero was seen (a shifted loss, a
+      // log-likelihood), a negative forecast is a forecast like any other.
       told = ends.tail;
       note = 'negative-forecast';
     } else if (this.#validationStage) {
@@ -555,6 +559,7 @@ export class AutoLRSController {
       probeValues: [...this.#probeValues],
       maxLr: this.#maxLr,
       lastGoodLr: this.#lastGoodLr,
+      lossSeenNegative: this.#lossSeenNegative,
       history: structuredClone(this.#history),
       search: this.#search ? structuredClone(this.#search.stateDict()) : null,
     };
@@ -578,6 +583,8 @@ export class AutoLRSController {
     this.#probeValues = [...state.probeValues];
     this.#maxLr = state.maxLr;
     this.#lastGoodLr = state.lastGoodLr;
+    // Absent from states saved before it existed.
+    this.#lossSeenNegative = state.lossSeenNegative === true;
     this.#history = structuredClone(state.history);
     if (state.search == null) {
       this.#search = null;

@@ -27,14 +27,22 @@ interface Logged {
   action: AutoLRSAction;
 }
 
+/** A forecast with the means of the probe's first and last tenth of losses. */
+interface ProbeResult {
+  forecast: number;
+  head: number;
+  tail: number;
+}
+
 /**
  * Drives a controller for `steps` training steps the way a driver does: performs every
- * action, answers forecasts with `forecastOf(lr)` and validation requests with `valLoss`.
+ * action, answers forecasts with `forecastOf(lr)` (a number, or a {@link ProbeResult}
+ * that also gives the probe's head and tail) and validation requests with `valLoss`.
  */
 function drive(
   c: AutoLRSController,
   steps: number,
-  forecastOf: (lr: number) => number,
+  forecastOf: (lr: number) => number | ProbeResult,
   valLoss: (step: number, lr: number) => number = () => 1,
   initial: AutoLRSAction[] = c.start(),
 ): Logged[] {
@@ -44,7 +52,10 @@ function drive(
     while (q.length) {
       const a = q.shift()!;
       log.push({ step: c.globalStep, action: a });
-      if (a.type === 'forecast') q.unshift(...c.tellForecast(forecastOf(a.lr)));
+      if (a.type === 'forecast') {
+        const f = forecastOf(a.lr);
+        q.unshift(...(typeof f === 'number' ? c.tellForecast(f) : c.tellForecast(f.forecast, { head: f.head, tail: f.tail })));
+      }
       if (a.type === 'evaluate') q.unshift(...c.tellValidationLoss(valLoss(c.globalStep, c.lr!)));
     }
   };
@@ -222,6 +233,65 @@ describe('AutoLRSController exploding probes', () => {
   it('rejects divergenceFactor <= 1', () => {
     expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 1 })).toThrow(RangeError);
     expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, divergenceFactor: 0.5 })).toThrow(/divergenceFactor/);
+  });
+});
+
+describe('AutoLRSController with a loss of any sign', () => {
+  const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, tauMax: 1000, validationMode: false };
+  // Probes of a loss >= 0 (forecast, head, tail), and the same loss shifted by -5.
+  const probes: Record<number, ProbeResult> = {
+    0.5: { forecast: 0.7, head: 2.1, tail: 1.2 },
+    0.1: { forecast: 0.4, head: 2.0, tail: 0.9 },
+    0.01: { forecast: 1.6, head: 2.0, tail: 1.8 },
+  };
+  const shifted = (p: ProbeResult): ProbeResult => ({ forecast: p.forecast - 5, head: p.head - 5, tail: p.tail - 5 });
+
+  it('judges a loss shifted below zero as it judges the loss itself: no probe diverged, the same LR chosen', () => {
+    const a = new AutoLRSController({ ...opts, search: scripted([0.5, 0.1, 0.01]) });
+    const b = new AutoLRSController({ ...opts, search: scripted([0.5, 0.1, 0.01]) });
+    drive(a, 9 + 20 + 18, (lr) => probes[lr]!);
+    drive(b, 9 + 20 + 18, (lr) => shifted(probes[lr]!));
+    for (const c of [a, b]) expect(c.history.flatMap((s) => s.trials).filter((t) => t.note !== undefined)).toEqual([]);
+    expect(b.history.map((s) => s.chosenLr)).toEqual([0.1, 0.1]);
+    expect(b.history.map((s) => s.chosenLr)).toEqual(a.history.map((s) => s.chosenLr));
+    expect(b.history[0]!.trials.map((t) => t.told)).toEqual([0.7 - 5, 0.4 - 5, 1.6 - 5]);
+    expect(b.maxLr).toBe(1);
+  });
+
+  it('still calls a negative loss diverged when it rose by more than (factor - 1) x |head|', () => {
+    const c = new AutoLRSController({ ...opts, k: 2, divergenceFactor: 3, search: scripted([0.9, 0.05]) });
+    // head -4: diverged above -4 + 2 * 4 = 4.
+    drive(c, 6, (lr) => (lr === 0.9 ? { forecast: -6, head: -4, tail: 4.5 } : { forecast: -4.2, head: -4, tail: 3.5 }));
+    expect(c.history[0]!.trials).toEqual([
+      { lr: 0.9, forecast: -6, told: 1e6, note: 'diverged' },
+      { lr: 0.05, forecast: -4.2, told: -4.2 },
+    ]);
+    expect(c.lr).toBe(0.05);
+  });
+
+  it('applies the negative-forecast guard only until a loss below zero is seen, and keeps that through stateDict', () => {
+    // A log-likelihood loss: positive at first, below zero later.
+    const c = new AutoLRSController({ ...opts, k: 2, search: scripted([0.3, 0.03]) });
+    let probe = (lr: number): ProbeResult => (lr === 0.3 ? { forecast: -0.5, head: 3, tail: 0.8 } : { forecast: 0.6, head: 3, tail: 1.2 });
+    drive(c, 6 + 20, (lr) => probe(lr));
+    // Stage 1: every loss seen was >= 0, so the negative forecast is judged by the tail.
+    expect(c.history[0]!.trials[0]).toEqual({ lr: 0.3, forecast: -0.5, told: 0.8, note: 'negative-forecast' });
+    expect(c.stateDict().lossSeenNegative).toBe(false);
+    // Stage 2: the loss went below zero during the first probe.
+    probe = (lr) => (lr === 0.3 ? { forecast: -2, head: 0.4, tail: -0.9 } : { forecast: -1.5, head: 0.4, tail: -0.6 });
+    drive(c, 12 + 40, (lr) => probe(lr), undefined, []);
+    expect(c.history[1]!.trials).toEqual([
+      { lr: 0.3, forecast: -2, told: -2 },
+      { lr: 0.03, forecast: -1.5, told: -1.5 },
+    ]);
+    expect(c.history[1]!.chosenLr).toBe(0.3);
+    // Stage 3, resumed from JSON: losses above zero again, and still no guard.
+    const resumed = new AutoLRSController({ ...opts, k: 2, search: scripted([0.3, 0.03]) });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(c.stateDict())));
+    expect(resumed.stateDict().lossSeenNegative).toBe(true);
+    probe = (lr) => (lr === 0.3 ? { forecast: -0.3, head: 2, tail: 0.5 } : { forecast: 0.2, head: 2, tail: 0.7 });
+    drive(resumed, 24, (lr) => probe(lr), undefined, resumed.resumeActions());
+    expect(resumed.history[2]!.trials[0]).toEqual({ lr: 0.3, forecast: -0.3, told: -0.3 });
   });
 });
 
