@@ -187,7 +187,10 @@ export interface StageRecord {
   chosenLr?: number;
   /** Why the chosen LR is not the best forecast (e.g. every trial diverged). */
   note?: string;
-  /** Validation loss at the checkpoint (validation mode). */
+  /**
+   * Validation loss at the checkpoint (validation mode). Recorded for reference; the
+   * validation guard compares with the training loss at the first search instead.
+   */
   baselineLoss?: number;
 }
 
@@ -221,6 +224,8 @@ export interface AutoLRSControllerState {
   lastGoodLr: number | null;
   /** Whether a loss below zero was seen (then the negative-forecast guard is off). */
   lossSeenNegative: boolean;
+  /** Training loss at the first search (the validation guard's threshold); null until known. */
+  initLoss: number | null;
   history: StageRecord[];
   search: unknown;
 }
@@ -361,6 +366,7 @@ export class AutoLRSController {
   #maxLr: number;
   #lastGoodLr: number | null = null;
   #lossSeenNegative = false;
+  #initLoss: number | null = null;
   #history: StageRecord[] = [];
   #search: LrSearch | null = null;
 
@@ -413,6 +419,15 @@ export class AutoLRSController {
   /** The upper LR bound in force (lowered when every trial of a stage diverged). */
   get maxLr(): number {
     return this.#maxLr;
+  }
+  /**
+   * The training loss at the first search, as the reference's `init_loss`: the mean of
+   * the first tenth of the first training-loss probe's losses (the first of them is the
+   * loss of the checkpoint's weights). The validation guard compares with it. Null
+   * until that probe ended.
+   */
+  get initLoss(): number | null {
+    return this.#initLoss;
   }
   /** Which answer the controller waits for, if any. */
   get awaiting(): Awaiting {
@@ -504,6 +519,9 @@ export class AutoLRSController {
     let note: TrialRecord['note'];
     const ends = this.#validationStage ? probeEnds(this.#probeValues) : probe;
     if (ends !== undefined && (ends.head < 0 || ends.tail < 0)) this.#lossSeenNegative = true;
+    if (this.#initLoss === null && !this.#validationStage && probe !== undefined && Number.isFinite(probe.head)) {
+      this.#initLoss = probe.head;
+    }
     if (this.#validationStage && this.#probeValues.some((v) => v < 0)) this.#lossSeenNegative = true;
     if (!Number.isFinite(forecast) || forecast >= this.#o.nanPenalty) {
       told = this.#o.nanPenalty;
@@ -519,12 +537,14 @@ export class AutoLRSController {
       // log-likelihood), a negative forecast is a forecast like any other.
       told = ends.tail;
       note = 'negative-forecast';
-    } else if (this.#validationStage) {
-      // Guard of the reference: a probe whose validation loss rose to or above the loss
-      // at the start of the search is judged by its last measured loss, not the forecast.
-      const baseline = record.baselineLoss ?? Infinity;
+    } else if (this.#validationStage && this.#initLoss !== null) {
+      // Guard of the reference: a probe whose validation loss rose to or above the
+      // training loss at the first search (init_loss, never updated) is judged by its
+      // last measured loss, not the forecast. (A state saved before initLoss was kept
+      // has none: no guard then.)
+      const threshold = this.#initLoss;
       const values = this.#probeValues;
-      if (values.some((v) => v >= baseline)) {
+      if (values.some((v) => v >= threshold)) {
         told = values[values.length - 1]!;
         note = 'validation-guard';
         if (!Number.isFinite(told)) {
@@ -560,6 +580,7 @@ export class AutoLRSController {
       maxLr: this.#maxLr,
       lastGoodLr: this.#lastGoodLr,
       lossSeenNegative: this.#lossSeenNegative,
+      initLoss: this.#initLoss,
       history: structuredClone(this.#history),
       search: this.#search ? structuredClone(this.#search.stateDict()) : null,
     };
@@ -585,6 +606,7 @@ export class AutoLRSController {
     this.#lastGoodLr = state.lastGoodLr;
     // Absent from states saved before it existed.
     this.#lossSeenNegative = state.lossSeenNegative === true;
+    this.#initLoss = typeof state.initLoss === 'number' ? state.initLoss : null;
     this.#history = structuredClone(state.history);
     if (state.search == null) {
       this.#search = null;

@@ -314,15 +314,31 @@ describe('AutoLRSController validation mode', () => {
     expect(c.history[1]!.baselineLoss).toBeCloseTo(2 - 36 / 1000, 12);
   });
 
-  it('applies the guard: a probe whose validation loss reached the baseline is told its last loss', () => {
-    const c = new AutoLRSController({ ...base, search: scripted([0.5, 0.01]) });
-    // Validation loss: baseline 1.0; LR 0.5 rises above it, LR 0.01 falls.
-    drive(c, 36 + 16, () => 0.2, (step, lr) => (step === 36 ? 1 : lr === 0.5 ? 1.0 + (step - 36) / 100 : 0.9));
-    const trials = c.history[1]!.trials;
-    expect(trials[0]).toMatchObject({ lr: 0.5, forecast: 0.2, note: 'validation-guard' });
-    expect(trials[0]!.told).toBeCloseTo(1 + 8 / 100, 12);
-    expect(trials[1]).toMatchObject({ lr: 0.01, forecast: 0.2, told: 0.2 });
-    expect(c.lr).toBe(0.01);
+  it('applies the guard of the reference: a probe whose validation loss reached the training loss at the first search is told its last loss', () => {
+    const c = new AutoLRSController({ ...base, k: 3, search: scripted([0.5, 0.1, 0.01]) });
+    // Stage 1 (training loss, 3 x 8 + 20 steps): every probe starts at a mean loss of 2, the
+    // initial loss. Stage 2 (validation loss, from step 44): the baseline at the checkpoint
+    // is 1; LR 0.5 climbs back to 2.1, LR 0.1 stays above 1 but below 2, LR 0.01 falls.
+    const val: Record<number, number[]> = { 0.5: [1.5, 1.8, 2.1, 2.0], 0.1: [1.02, 1.05, 1.08, 1.06], 0.01: [0.95, 0.92, 0.9, 0.88] };
+    drive(
+      c,
+      44 + 24,
+      (lr) => ({ forecast: lr === 0.1 ? 0.15 : 0.2, head: 2, tail: 1.5 }),
+      (step, lr) => (step === 44 ? 1 : val[lr]![(step - 44 - 8 * [0.5, 0.1, 0.01].indexOf(lr)) / 2 - 1]!),
+    );
+    expect(c.history[1]!.trials).toEqual([
+      { lr: 0.5, forecast: 0.2, told: 2.0, note: 'validation-guard' },
+      // Above the checkpoint's validation loss, below the initial loss: the forecast stands.
+      { lr: 0.1, forecast: 0.15, told: 0.15 },
+      { lr: 0.01, forecast: 0.2, told: 0.2 },
+    ]);
+    expect(c.lr).toBe(0.1);
+    expect(c.history[1]!.baselineLoss).toBe(1);
+    expect(c.initLoss).toBe(2);
+    // The threshold is kept in the state and never updated.
+    const resumed = new AutoLRSController({ ...base, k: 3, search: scripted([0.5, 0.1, 0.01]) });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(c.stateDict())));
+    expect(resumed.initLoss).toBe(2);
   });
 });
 
