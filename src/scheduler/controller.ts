@@ -13,7 +13,8 @@
  *    `setLr`; `beginProbe`; train τ' steps (in validation mode `evaluate` every τ'/16
  *    steps); `forecast` the loss after τ steps, answered with {@link AutoLRSController.tellForecast}.
  * 3. `restore`, `setLr` to the LR with the lowest forecast, `beginTrain`, train τ steps.
- * 4. τ and τ' double while τ' < τmax/10; after that the search forecasts validation loss.
+ * 4. τ and τ' double while τ < τmax and τ' < τmax/10; after that the search forecasts
+ *    validation loss.
  */
 import { BayesianOptimizer } from '../bo/optimizer.js';
 import {
@@ -52,7 +53,7 @@ export interface AutoLRSControllerOptions {
   maxLr: number;
   /**
    * Steps trained at the chosen LR in the first stage (τ). Doubles after each stage
-   * while τ' < τmax/10.
+   * while τ < τmax and τ' < τmax/10.
    * @default 1000
    */
   tau?: number;
@@ -68,8 +69,10 @@ export interface AutoLRSControllerOptions {
    */
   k?: number;
   /**
-   * τ stops doubling once τ' >= τmax/10; from the next stage on the search forecasts
-   * the validation loss (when `validationMode` is on).
+   * τ and τ' double after each stage while τ < τmax and τ' < τmax/10 (with τ' = τ/10,
+   * as in the reference, the two conditions are one). So τ never doubles past 2·τmax,
+   * whatever τ' is. Once they stop, the search forecasts the validation loss (when
+   * `validationMode` is on).
    * @default 8000
    */
   tauMax?: number;
@@ -324,10 +327,18 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
   };
 }
 
+/**
+ * Whether τ and τ' double after a stage. The reference tests τ' < τmax/10 alone, which
+ * caps τ only because its τ' is always τ/10; with a shorter τ', τ would grow far past τmax.
+ */
+function keepsDoubling(tau: number, tauPrime: number, tauMax: number): boolean {
+  return tau < tauMax && tauPrime < tauMax / 10;
+}
+
 /** τ' once the doubling has stopped (the value used by validation-mode stages). */
 function tauPrimeInValidationMode(tau: number, tauPrime: number, tauMax: number): number {
   let tp = tauPrime;
-  for (let t = tau; tp < tauMax / 10; t *= 2) tp *= 2;
+  for (let t = tau; keepsDoubling(t, tp, tauMax); t *= 2) tp *= 2;
   return tp;
 }
 
@@ -743,7 +754,7 @@ export class AutoLRSController {
 
   #endStage(): AutoLRSAction[] {
     this.#emit({ type: 'stageEnd', step: this.#step, stage: this.#stage, lr: this.#lr! });
-    if (this.#tauPrime < this.#o.tauMax / 10) {
+    if (keepsDoubling(this.#tau, this.#tauPrime, this.#o.tauMax)) {
       this.#tau *= 2;
       this.#tauPrime *= 2;
     } else if (this.#o.validationMode) {

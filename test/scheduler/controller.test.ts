@@ -124,6 +124,27 @@ describe('AutoLRSController action sequence', () => {
     ]);
   });
 
+  it('stops doubling tau at tauMax when tau\' is shorter than tau / 10', () => {
+    // τ' = 10 reaches τmax/10 = 800 only after 7 doublings, when τ would be 128,000.
+    const events: AutoLRSEvent[] = [];
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 1000, tauPrime: 10, k: 1, tauMax: 8000, validationMode: false, search: scripted([0.1]) });
+    c.on((e) => events.push(e));
+    drive(c, 1010 + 2020 + 4040 + 8080 + 8080 + 1, () => 1);
+    const begins = events.filter((e): e is Extract<AutoLRSEvent, { type: 'searchBegin' }> => e.type === 'searchBegin');
+    expect(begins.map((e) => [e.tau, e.tauPrime])).toEqual([
+      [1000, 10],
+      [2000, 20],
+      [4000, 40],
+      [8000, 80],
+      [8000, 80],
+      [8000, 80],
+    ]);
+    // Validation-mode stages then probe for 80 steps: too few for 100 validation samples.
+    expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 1000, tauPrime: 10, validationSamples: 100 })).toThrow(
+      'Expected `tauPrime` in validation mode (80 with tau=1000, tauPrime=10, tauMax=8000) to be at least `validationSamples` (100)',
+    );
+  });
+
   it('stage lengths are k*tau\' search steps plus tau training steps', () => {
     const events: AutoLRSEvent[] = [];
     const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 30, tauPrime: 3, k: 5, tauMax: 1000, validationMode: false, search: scripted([0.2, 0.02]) });
