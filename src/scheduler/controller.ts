@@ -515,8 +515,9 @@ export class AutoLRSController {
   /**
    * Answers a `forecast` action with the probe's forecast loss after τ steps (NaN when
    * the probe's loss was not finite). `probe` gives the means of the first and last
-   * tenth of a training-loss probe, to detect divergence (a validation probe's values
-   * are known to the controller already).
+   * tenth of a training-loss probe: they detect divergence, show whether the loss can be
+   * negative, and the first probe's head becomes {@link initLoss} (a validation probe's
+   * values are known to the controller already).
    */
   tellForecast(forecast: number, probe?: { head: number; tail: number }): AutoLRSAction[] {
     if (this.#awaiting !== 'forecast') {
