@@ -7,7 +7,7 @@
  * Fashion-MNIST constants, since statistics over the zeroed images would be off.
  *
  *   npx tsx bench/device-data.ts --train-size 25000 --val-size 5000 --test-size 10000 --out .scratch-data
- *   bash /work/shared/device/pack.sh bench/schedules.ts .scratch-data/*.gz
+ *   bash ../shared/device/pack.sh bench/schedules.ts .scratch-data/*.gz
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -10,7 +10,7 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelVariables } from './checkpoint.js';
+import { modelVariables, type TrainingState } from './checkpoint.js';
 import {
   AUTOLRS_OPTION_KEYS,
   resolveAutoLRSOptions,
@@ -180,11 +180,22 @@ export class AutoLRS extends tf.Callback {
     return this.#driver?.stats ?? null;
   }
 
+  /**
+   * Binds the schedule to the model as it is at this `fit`: its variables, its optimizer
+   * (which may be a new one, after `model.compile` between two fits) and a validation
+   * function on it. The schedule goes on where the previous fit left it and applies its
+   * LR to that optimizer; a search that the previous fit left unfinished restarts.
+   */
   override async onTrainBegin(): Promise<void> {
-    if (this.#driver === null) this.#driver = await this.#createDriver();
-    if (this.#driver.running) {
-      // The previous fit threw before onTrainEnd: leave its probe before going on.
-      await this.#end();
+    if (this.#driver === null) {
+      this.#driver = await this.#createDriver();
+    } else {
+      if (this.#driver.running) {
+        // The previous fit threw before onTrainEnd: leave its probe, on the state it ran on.
+        await this.#end();
+      }
+      const { state, validationLoss } = this.#binding();
+      this.#driver.rebind(state, validationLoss);
     }
     if (this.#pendingState) {
       this.#driver.loadStateDict(this.#pendingState);
@@ -230,6 +241,7 @@ export class AutoLRS extends tf.Callback {
    * "Resuming and failure behaviour".
    */
   stateDict(): AutoLRSDriverState | null {
+    if (this.#pendingSnapshot) return { controller: structuredClone(this.#pendingSnapshot.controller) };
     return this.#driver?.stateDict() ?? this.#pendingState;
   }
 
@@ -246,17 +258,22 @@ export class AutoLRS extends tf.Callback {
    * (`saveTrainingState`) to resume exactly, even in the middle of a probe.
    */
   async saveState(): Promise<AutoLRSDriverSnapshot | null> {
-    return this.#driver ? this.#driver.saveState() : this.#pendingSnapshot;
+    if (this.#pendingSnapshot) return structuredClone(this.#pendingSnapshot);
+    return this.#driver ? this.#driver.saveState() : null;
   }
 
-  /** Loads what {@link saveState} saved; the next `fit` continues exactly from there. */
+  /**
+   * Loads what {@link saveState} saved; the next `fit` continues exactly from there. The
+   * search's checkpoint in it is restored into the model and optimizer that `fit` trains
+   * (it is loaded when that `fit` begins), so compile the model before or after this call.
+   */
   loadState(snapshot: AutoLRSDriverSnapshot): void {
     this.#pendingState = null;
-    if (this.#driver) this.#driver.loadState(snapshot);
-    else this.#pendingSnapshot = structuredClone(snapshot);
+    this.#pendingSnapshot = structuredClone(snapshot);
   }
 
-  async #createDriver(): Promise<AutoLRSDriver> {
+  /** The model's training state and a validation function on it, read at this `fit`. */
+  #binding(): { model: tf.LayersModel; state: TrainingState; validationLoss: (() => Promise<number>) | undefined } {
     const model = this.model;
     if (model == null) throw new Error('AutoLRS callback has no model: pass it in the `callbacks` of model.fit().');
     const optimizer = (model as unknown as { optimizer?: tf.Optimizer }).optimizer;
@@ -264,6 +281,24 @@ export class AutoLRS extends tf.Callback {
       throw new TypeError('Expected the model to be compiled with an optimizer (model.compile({ optimizer, loss })), got none.');
     }
     assertLrSettable(optimizer, 'model.optimizer');
+    const { validationData, validationBatchSize } = this.#args;
+    const validationLoss =
+      validationData === undefined
+        ? undefined
+        : async () => {
+            const out = model.evaluate(validationData[0], validationData[1], { batchSize: validationBatchSize ?? 256 });
+            const scalars = Array.isArray(out) ? out : [out];
+            try {
+              return (await scalars[0]!.data())[0]!;
+            } finally {
+              tf.dispose(scalars);
+            }
+          };
+    return { model, state: { variables: modelVariables(model), optimizer }, validationLoss };
+  }
+
+  async #createDriver(): Promise<AutoLRSDriver> {
+    const { model, state, validationLoss } = this.#binding();
     const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = this.#args;
     const emit = (e: AutoLRSCallbackEvent) => {
       this.#events.push(e);
@@ -282,20 +317,8 @@ export class AutoLRS extends tf.Callback {
         stoppedEarly: result.stoppedEarly,
       });
     }
-    const validationLoss =
-      validationData === undefined
-        ? undefined
-        : async () => {
-            const out = model.evaluate(validationData[0], validationData[1], { batchSize: validationBatchSize ?? 256 });
-            const scalars = Array.isArray(out) ? out : [out];
-            try {
-              return (await scalars[0]!.data())[0]!;
-            } finally {
-              tf.dispose(scalars);
-            }
-          };
     return new AutoLRSDriver(
-      { variables: modelVariables(model), optimizer },
+      state,
       {
         ...schedule,
         ...this.#lrBounds!,

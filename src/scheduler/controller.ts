@@ -13,7 +13,8 @@
  *    `setLr`; `beginProbe`; train τ' steps (in validation mode `evaluate` every τ'/16
  *    steps); `forecast` the loss after τ steps, answered with {@link AutoLRSController.tellForecast}.
  * 3. `restore`, `setLr` to the LR with the lowest forecast, `beginTrain`, train τ steps.
- * 4. τ and τ' double while τ' < τmax/10; after that the search forecasts validation loss.
+ * 4. τ and τ' double while τ < τmax and τ' < τmax/10; after that the search forecasts
+ *    validation loss.
  */
 import { BayesianOptimizer } from '../bo/optimizer.js';
 import {
@@ -27,6 +28,7 @@ import {
   oneOf,
   positiveNumber,
 } from '../util/validate.js';
+import { probeDiverged, probeEnds } from './divergence.js';
 
 import type { LrSearch, LrSearchFactory } from './search.js';
 
@@ -40,7 +42,7 @@ export interface AutoLRSControllerOptions {
   maxLr: number;
   /**
    * Steps trained at the chosen LR in the first stage (τ). Doubles after each stage
-   * while τ' < τmax/10.
+   * while τ < τmax and τ' < τmax/10.
    * @default 1000
    */
   tau?: number;
@@ -56,8 +58,10 @@ export interface AutoLRSControllerOptions {
    */
   k?: number;
   /**
-   * τ stops doubling once τ' >= τmax/10; from the next stage on the search forecasts
-   * the validation loss (when `validationMode` is on).
+   * τ and τ' double after each stage while τ < τmax and τ' < τmax/10 (with τ' = τ/10,
+   * as in the reference, the two conditions are one). So τ never doubles past 2·τmax,
+   * whatever τ' is. Once they stop, the search forecasts the validation loss (when
+   * `validationMode` is on).
    * @default 8000
    */
   tauMax?: number;
@@ -82,8 +86,10 @@ export interface AutoLRSControllerOptions {
    */
   nanPenalty?: number;
   /**
-   * A probe diverged when the mean of its last tenth of losses exceeds this factor times
-   * the mean of its first tenth; it is told `nanPenalty`, like a NaN probe.
+   * A probe diverged when the mean of its last tenth of losses (tail) rose above the mean
+   * of its first tenth (head) by more than `(divergenceFactor − 1) · |head|`: for a loss
+   * ≥ 0, when tail > divergenceFactor × head. It is told `nanPenalty`, like a NaN probe.
+   * See `divergence.ts`.
    * @default 3
    */
   divergenceFactor?: number;
@@ -173,7 +179,10 @@ export interface StageRecord {
   chosenLr?: number;
   /** Why the chosen LR is not the best forecast (e.g. every trial diverged). */
   note?: string;
-  /** Validation loss at the checkpoint (validation mode). */
+  /**
+   * Validation loss at the checkpoint (validation mode). Recorded for reference; the
+   * validation guard compares with the training loss at the first search instead.
+   */
   baselineLoss?: number;
 }
 
@@ -205,6 +214,10 @@ export interface AutoLRSControllerState {
   probeValues: number[];
   maxLr: number;
   lastGoodLr: number | null;
+  /** Whether a loss below zero was seen (then the negative-forecast guard is off). */
+  lossSeenNegative: boolean;
+  /** Training loss at the first search (the validation guard's threshold); null until known. */
+  initLoss: number | null;
   history: StageRecord[];
   search: unknown;
 }
@@ -303,17 +316,18 @@ export function resolveAutoLRSOptions(options: AutoLRSControllerOptions): Resolv
   };
 }
 
-/** Means of the first and last ⌈n/10⌉ values. */
-function headTail(values: number[]): { head: number; tail: number } {
-  const m = Math.max(1, Math.ceil(values.length / 10));
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { head: mean(values.slice(0, m)), tail: mean(values.slice(-m)) };
+/**
+ * Whether τ and τ' double after a stage. The reference tests τ' < τmax/10 alone, which
+ * caps τ only because its τ' is always τ/10; with a shorter τ', τ would grow far past τmax.
+ */
+function keepsDoubling(tau: number, tauPrime: number, tauMax: number): boolean {
+  return tau < tauMax && tauPrime < tauMax / 10;
 }
 
 /** τ' once the doubling has stopped (the value used by validation-mode stages). */
 function tauPrimeInValidationMode(tau: number, tauPrime: number, tauMax: number): number {
   let tp = tauPrime;
-  for (let t = tau; tp < tauMax / 10; t *= 2) tp *= 2;
+  for (let t = tau; keepsDoubling(t, tp, tauMax); t *= 2) tp *= 2;
   return tp;
 }
 
@@ -351,6 +365,8 @@ export class AutoLRSController {
   #probeValues: number[] = [];
   #maxLr: number;
   #lastGoodLr: number | null = null;
+  #lossSeenNegative = false;
+  #initLoss: number | null = null;
   #history: StageRecord[] = [];
   #search: LrSearch | null = null;
 
@@ -403,6 +419,15 @@ export class AutoLRSController {
   /** The upper LR bound in force (lowered when every trial of a stage diverged). */
   get maxLr(): number {
     return this.#maxLr;
+  }
+  /**
+   * The training loss at the first search, as the reference's `init_loss`: the mean of
+   * the first tenth of the first training-loss probe's losses (the first of them is the
+   * loss of the checkpoint's weights). The validation guard compares with it. Null
+   * until that probe ended.
+   */
+  get initLoss(): number | null {
+    return this.#initLoss;
   }
   /** Which answer the controller waits for, if any. */
   get awaiting(): Awaiting {
@@ -463,6 +488,7 @@ export class AutoLRSController {
     if (typeof loss !== 'number') throw new TypeError(`Expected \`loss\` to be a number, got ${typeof loss}.`);
     if (this.#awaiting === 'evaluate-baseline') {
       this.#awaiting = null;
+      if (loss < 0) this.#lossSeenNegative = true;
       this.#currentStage().baselineLoss = loss;
       return this.#beginTrial();
     }
@@ -478,8 +504,9 @@ export class AutoLRSController {
   /**
    * Answers a `forecast` action with the probe's forecast loss after τ steps (NaN when
    * the probe's loss was not finite). `probe` gives the means of the first and last
-   * tenth of a training-loss probe, to detect divergence (a validation probe's values
-   * are known to the controller already).
+   * tenth of a training-loss probe: they detect divergence, show whether the loss can be
+   * negative, and the first probe's head becomes {@link initLoss} (a validation probe's
+   * values are known to the controller already).
    */
   tellForecast(forecast: number, probe?: { head: number; tail: number }): AutoLRSAction[] {
     if (this.#awaiting !== 'forecast') {
@@ -491,25 +518,34 @@ export class AutoLRSController {
     const lr = this.#lr!;
     let told = forecast;
     let note: TrialRecord['note'];
-    const ends = this.#validationStage ? headTail(this.#probeValues) : probe;
+    const ends = this.#validationStage ? probeEnds(this.#probeValues) : probe;
+    if (ends !== undefined && (ends.head < 0 || ends.tail < 0)) this.#lossSeenNegative = true;
+    if (this.#initLoss === null && !this.#validationStage && probe !== undefined && Number.isFinite(probe.head)) {
+      this.#initLoss = probe.head;
+    }
+    if (this.#validationStage && this.#probeValues.some((v) => v < 0)) this.#lossSeenNegative = true;
     if (!Number.isFinite(forecast) || forecast >= this.#o.nanPenalty) {
       told = this.#o.nanPenalty;
       note = 'nan-penalty';
-    } else if (ends !== undefined && (!Number.isFinite(ends.tail) || ends.tail > this.#o.divergenceFactor * ends.head)) {
+    } else if (ends !== undefined && probeDiverged(ends, this.#o.divergenceFactor)) {
       told = this.#o.nanPenalty;
       note = 'diverged';
-    } else if (forecast < 0 && ends !== undefined) {
-      // A loss cannot be negative: the exponential model does not describe this probe
-      // (typically a steep, nearly straight decline extrapolated 10x). Judge the probe
-      // by the loss it reached instead of the extrapolation.
+    } else if (forecast < 0 && ends !== undefined && !this.#lossSeenNegative) {
+      // While every loss seen is >= 0 the loss is taken to be non-negative, and a negative
+      // forecast means the exponential model does not describe this probe (typically a
+      // steep, nearly straight decline extrapolated 10x): judge the probe by the loss it
+      // reached instead. Once a loss below zero was seen (a shifted loss, a
+      // log-likelihood), a negative forecast is a forecast like any other.
       told = ends.tail;
       note = 'negative-forecast';
-    } else if (this.#validationStage) {
-      // Guard of the reference: a probe whose validation loss rose to or above the loss
-      // at the start of the search is judged by its last measured loss, not the forecast.
-      const baseline = record.baselineLoss ?? Infinity;
+    } else if (this.#validationStage && this.#initLoss !== null) {
+      // Guard of the reference: a probe whose validation loss rose to or above the
+      // training loss at the first search (init_loss, never updated) is judged by its
+      // last measured loss, not the forecast. (A state saved before initLoss was kept
+      // has none: no guard then.)
+      const threshold = this.#initLoss;
       const values = this.#probeValues;
-      if (values.some((v) => v >= baseline)) {
+      if (values.some((v) => v >= threshold)) {
         told = values[values.length - 1]!;
         note = 'validation-guard';
         if (!Number.isFinite(told)) {
@@ -544,6 +580,8 @@ export class AutoLRSController {
       probeValues: [...this.#probeValues],
       maxLr: this.#maxLr,
       lastGoodLr: this.#lastGoodLr,
+      lossSeenNegative: this.#lossSeenNegative,
+      initLoss: this.#initLoss,
       history: structuredClone(this.#history),
       search: this.#search ? structuredClone(this.#search.stateDict()) : null,
     };
@@ -567,6 +605,9 @@ export class AutoLRSController {
     this.#probeValues = [...state.probeValues];
     this.#maxLr = state.maxLr;
     this.#lastGoodLr = state.lastGoodLr;
+    // Absent from states saved before it existed.
+    this.#lossSeenNegative = state.lossSeenNegative === true;
+    this.#initLoss = typeof state.initLoss === 'number' ? state.initLoss : null;
     this.#history = structuredClone(state.history);
     if (state.search == null) {
       this.#search = null;
@@ -703,7 +744,7 @@ export class AutoLRSController {
 
   #endStage(): AutoLRSAction[] {
     this.#emit({ type: 'stageEnd', step: this.#step, stage: this.#stage, lr: this.#lr! });
-    if (this.#tauPrime < this.#o.tauMax / 10) {
+    if (keepsDoubling(this.#tau, this.#tauPrime, this.#o.tauMax)) {
       this.#tau *= 2;
       this.#tauPrime *= 2;
     } else if (this.#o.validationMode) {

@@ -107,11 +107,20 @@ function emptyStats(): AutoLRSStats {
   };
 }
 
+/** Throws a TypeError unless `state` is `{ variables, optimizer }` with an optimizer whose LR can be set. */
+function checkState(state: TrainingState): TrainingState {
+  if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
+    throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
+  }
+  assertLrSettable(state.optimizer, 'optimizer');
+  return state;
+}
+
 /** Performs AutoLRS on a {@link TrainingState}. */
 export class AutoLRSDriver {
-  readonly #state: TrainingState;
+  #state: TrainingState;
   readonly #controller: AutoLRSController;
-  readonly #validationLoss: (() => number | Promise<number>) | undefined;
+  #validationLoss: (() => number | Promise<number>) | undefined;
   #checkpoint: Checkpoint | null = null;
   #recording = false;
   #losses: Array<tf.Tensor | number> = [];
@@ -124,10 +133,7 @@ export class AutoLRSDriver {
   #mode: 'new' | 'running' | 'resume' | 'resume-exact' = 'new';
 
   constructor(state: TrainingState, options: AutoLRSDriverOptions) {
-    if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
-      throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
-    }
-    assertLrSettable(state.optimizer, 'optimizer');
+    checkState(state);
     const o = optionsObject<AutoLRSDriverOptions>('options', options);
     // Checked here too: a null `validationMode` must not reach the `??` below.
     knownKeys('options', o, [...AUTOLRS_OPTION_KEYS, 'validationLoss', 'onEvent']);
@@ -195,6 +201,38 @@ export class AutoLRSDriver {
       this.#losses.push(typeof loss === 'number' ? loss : tf.clone(loss));
     }
     await this.#perform(this.#controller.step());
+  }
+
+  /**
+   * Points the driver at another training state, e.g. the same model compiled again with
+   * a new optimizer between two runs: the next {@link begin} applies the schedule's LR to
+   * the new optimizer, and every later LR, checkpoint and restore goes there. The schedule
+   * goes on where it was (stage, τ, history); a search that was interrupted restarts from
+   * the model as it is. `validationLoss`, when given, replaces the validation function.
+   *
+   * Call it when no run is under way (before {@link begin}, or after {@link end}). Throws
+   * an Error during a run, and when the driver holds a search checkpoint (loaded by
+   * {@link loadState}) of other variables or another optimizer: that checkpoint cannot
+   * carry over. Rebind first, then load the state.
+   */
+  rebind(state: TrainingState, validationLoss?: () => number | Promise<number>): void {
+    checkState(state);
+    const fn = validationLoss === undefined ? undefined : func<() => number | Promise<number>>('validationLoss', validationLoss);
+    if (this.#mode === 'running') {
+      throw new Error('AutoLRSDriver.rebind() called during a run: call end() first.');
+    }
+    const same =
+      state.optimizer === this.#state.optimizer &&
+      state.variables.length === this.#state.variables.length &&
+      state.variables.every((v, i) => v === this.#state.variables[i]);
+    if (this.#checkpoint !== null && !same) {
+      throw new Error(
+        'AutoLRSDriver.rebind() called while the driver holds a search checkpoint of other variables or another ' +
+          'optimizer (loaded by loadState()), which cannot carry over: rebind first, then call loadState().',
+      );
+    }
+    this.#state = state;
+    if (fn !== undefined) this.#validationLoss = fn;
   }
 
   /**

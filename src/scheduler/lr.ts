@@ -21,7 +21,17 @@ interface WithLr {
   learningRate: number;
   setLearningRate?: (lr: number) => void;
   getClassName?: () => string;
+  /** SGD and Momentum: the cached scalar `-learningRate` that their update uses. */
+  c?: unknown;
 }
+
+/**
+ * For optimizers with `setLearningRate`: the LR this module set last and the cached
+ * scalar that call left. A call may skip `setLearningRate` only while both are still in
+ * place; a direct write to `learningRate` (which leaves the scalar stale) or a call of
+ * the optimizer's own `setLearningRate` breaks the match.
+ */
+const lastSet = new WeakMap<object, { lr: number; c: unknown }>();
 
 /** The tfjs class name of an optimizer, or undefined when it is not a tfjs optimizer. */
 export function optimizerClassName(optimizer: unknown): string | undefined {
@@ -60,7 +70,12 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   assertLrSettable(optimizer);
   nonNegativeNumber('lr', lr);
   const o = optimizer as unknown as WithLr;
-  if (o.learningRate === lr) return;
-  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
-  else o.learningRate = lr;
+  if (typeof o.setLearningRate === 'function') {
+    const last = lastSet.get(o);
+    if (last !== undefined && last.lr === lr && last.c === o.c && o.learningRate === lr) return;
+    o.setLearningRate(lr);
+    lastSet.set(o, { lr, c: o.c });
+  } else {
+    o.learningRate = lr;
+  }
 }

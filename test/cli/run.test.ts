@@ -24,6 +24,19 @@ async function autolrs(argv: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
+/**
+ * The test accuracy is a count of correct images over `testImages`, and both printed
+ * lines report the one in summary.json.
+ */
+function expectAccuracyOf(summary: TrainSummary, stdout: string, testImages: number): void {
+  expect(summary.data.test).toBe(testImages);
+  const correct = summary.testAccuracy * testImages;
+  expect(Math.abs(correct - Math.round(correct))).toBeLessThan(1e-3);
+  const pct = (100 * summary.testAccuracy).toFixed(2);
+  expect(stdout).toContain(`Test accuracy: ${pct} % on ${testImages} test images`);
+  expect(stdout).toContain(`test accuracy ${pct} %, ${summary.steps} steps`);
+}
+
 describe('autolrs command line', () => {
   it('prints the usage with --help', async () => {
     const r = await autolrs(['train', '--help']);
@@ -60,8 +73,7 @@ describe('autolrs command line', () => {
     expect(summary.steps).toBe(48);
     expect(summary.gradientSteps).toBe(48);
     expect(summary.config.preset).toBe('smoke');
-    expect(summary.testAccuracy).toBeGreaterThanOrEqual(0);
-    expect(summary.testAccuracy).toBeLessThanOrEqual(1);
+    expectAccuracyOf(summary, r.stdout, 200);
     expect(summary.backend.name).toMatch(/wasm|cpu|webgpu|tensorflow/);
     expect(Array.isArray(summary.backend.skipped)).toBe(true);
     const auto = summary.autolrs!;
@@ -87,6 +99,23 @@ describe('autolrs command line', () => {
     const lastLr = auto.history[1]!.chosenLr!;
     cool.forEach((s, i) => expect(s.lr).toBeCloseTo((lastLr * (17 - i)) / 17, 12));
     expect(epochs.length).toBe(summary.epochs);
+    // Every step trained at the LR the schedule gave it. Stage 1: 2 probes x 3 steps,
+    // 12 training steps; stage 2: 2 probes x 6 steps, then training to step 35.
+    const history = summary.autolrs!.history;
+    const expectedLrs = [
+      ...history[0]!.trials.flatMap((t) => Array(3).fill(t.lr)),
+      ...Array(12).fill(history[0]!.chosenLr),
+      ...history[1]!.trials.flatMap((t) => Array(6).fill(t.lr)),
+      ...Array(6).fill(history[1]!.chosenLr),
+    ];
+    expect(steps.map((s) => s.lr)).toEqual(expectedLrs);
+    expect(steps.map((s) => `${s.phase}/${s.stage}/${s.phase === 'search' ? s.trial : '-'}`)).toEqual([
+      ...['0', '0', '0', '1', '1', '1'].map((t) => `search/1/${t}`),
+      ...Array(12).fill('train/1/-'),
+      ...['0', '0', '0', '0', '0', '0', '1', '1', '1', '1', '1', '1'].map((t) => `search/2/${t}`),
+      ...Array(6).fill('train/2/-'),
+    ]);
+    expect(summary.finalLr).toBe(history[1]!.chosenLr);
 
     expect(readFileSync(join(runDir, 'schedule.svg'), 'utf8')).toMatch(/^<svg/);
     const png = readFileSync(join(runDir, 'schedule.png'));
@@ -94,18 +123,22 @@ describe('autolrs command line', () => {
     expect(png.readUInt32BE(16)).toBeGreaterThan(1000);
   });
 
-  it('runs a baseline schedule with the same log and plot', async () => {
+  it('runs a baseline schedule with the same log and plot, and the model it trains beats chance on the test images', async () => {
     const out = join(dir, 'runs-step');
-    const r = await autolrs(['train', '--preset', 'smoke', '--schedule', 'step', '--steps', '12', '--lr', '0.1', '--out', out]);
+    const r = await autolrs(['train', '--preset', 'smoke', '--schedule', 'step', '--steps', '64', '--lr', '0.2', '--out', out]);
     expect(r.code).toBe(0);
     const runDir = join(out, readdirSync(out)[0]!);
     const { steps } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
-    // step: x0.1 every ceil(12 / 3) = 4 steps.
-    expect(steps).toHaveLength(12);
-    steps.forEach((s, i) => expect(s.lr).toBeCloseTo(0.1 * 0.1 ** Math.floor(i / 4), 12));
+    // step: x0.1 every ceil(64 / 3) = 22 steps.
+    expect(steps).toHaveLength(64);
+    steps.forEach((s, i) => expect(s.lr).toBeCloseTo(0.2 * 0.1 ** Math.floor(i / 22), 12));
     expect(steps.every((s) => s.phase === 'schedule')).toBe(true);
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
     expect(summary.autolrs).toBeNull();
+    // 4 epochs on 256 images reach about 45 % on 10 classes (seed 0); a model that was
+    // not trained, or test images scored against the wrong labels, stay near 10 %.
+    expectAccuracyOf(summary, r.stdout, 200);
+    expect(summary.testAccuracy).toBeGreaterThan(0.3);
     expect(existsSync(join(runDir, 'schedule.png'))).toBe(true);
   });
 });

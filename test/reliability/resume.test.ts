@@ -196,3 +196,32 @@ describe('baseline schedule resume', () => {
     }
   });
 });
+
+describe('AutoLRS resume into a callback that already trained', () => {
+  it('loads a saved search checkpoint into the optimizer the model was compiled with since', async () => {
+    const adam = () => tf.train.adam(0.01);
+    const expected = await uninterrupted(adam, autoLRS(ARGS), TOTAL);
+    // Saved at step 9, inside stage 1's second probe. The callback that resumes first
+    // trained the model with SGD; the model is then compiled with Adam and the state loaded.
+    const m1 = model(adam);
+    const c1 = autoLRS(ARGS);
+    let saved = '';
+    const saver = atStep(9, async () => {
+      const training = await saveTrainingState({ variables: modelVariables(m1), optimizer: m1.optimizer });
+      saved = JSON.stringify({ training, callback: await c1.saveState() });
+    });
+    await m1.fitDataset(steps(0, 9), { epochs: 1, verbose: 0, callbacks: [c1, saver] });
+    m1.dispose();
+    const { training, callback } = JSON.parse(saved);
+    const m2 = model(() => tf.train.sgd(0.1));
+    const c2 = autoLRS(ARGS);
+    await m2.fitDataset(steps(0, 3), { epochs: 1, verbose: 0, callbacks: [c2] });
+    m2.compile({ optimizer: adam(), loss: 'categoricalCrossentropy' });
+    loadTrainingState({ variables: modelVariables(m2), optimizer: m2.optimizer }, training);
+    c2.loadState(callback);
+    expect((await c2.saveState())!.controller).toEqual(callback.controller);
+    await m2.fitDataset(steps(9, TOTAL), { epochs: 1, verbose: 0, callbacks: [c2] });
+    expect(sameWeights(await weights(m2), expected)).toBe(true);
+    m2.dispose();
+  });
+});

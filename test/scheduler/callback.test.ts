@@ -166,14 +166,31 @@ describe('autoLRS in model.fit', () => {
     }
   });
 
-  it('works with fitDataset', async () => {
+  it('works with fitDataset: the probe and chosen LRs reach the optimizer at the right steps, across epochs', async () => {
     const model = mlp();
+    const used = recordAppliedLr(model.optimizer);
     const ds = tf.data.zip({ xs: tf.data.array(x.unstack()), ys: tf.data.array(y.unstack()) }).batch(8);
     const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 10, tauPrime: 3, k: 2 });
     await model.fitDataset(ds as tf.data.Dataset<tf.TensorContainer>, { epochs: 3, verbose: 0, callbacks: [tuner] });
+    // 3 epochs of 8 batches. Stage 1: probes at steps 0-2 and 3-5, training 6-15.
+    // Stage 2 (tau' = 6): its first probe at steps 16-21, the second from step 22 on.
     expect(tuner.globalStep).toBe(24);
-    expect(tuner.history.length).toBeGreaterThanOrEqual(2);
-    expect(tuner.history[0]!.chosenLr).toBeDefined();
+    const [s1, s2] = tuner.history;
+    expect(s1!.trials).toHaveLength(2);
+    const best = s1!.trials.reduce((a, b) => (b.told < a.told ? b : a)).lr;
+    expect(s1!.chosenLr).toBe(best);
+    expect(s2).toMatchObject({ startStep: 16, tau: 20, tauPrime: 6 });
+    expect(s2!.trials).toHaveLength(1);
+    expect(tuner.phase).toBe('search');
+    expect(tuner.lr).not.toBe(s2!.trials[0]!.lr);
+    expect(used).toEqual([
+      ...Array(3).fill(s1!.trials[0]!.lr),
+      ...Array(3).fill(s1!.trials[1]!.lr),
+      ...Array(10).fill(best),
+      ...Array(6).fill(s2!.trials[0]!.lr),
+      ...Array(2).fill(tuner.lr),
+    ]);
+    expect(tuner.endState).toBe('restored-checkpoint');
     model.dispose();
   });
 

@@ -153,6 +153,32 @@ describe('learning-rate setting', () => {
     b.dispose();
   });
 
+  it.each(['sgd', 'momentum'] as const)(
+    '%s: applies an LR written directly to `learningRate` once setLearningRate is called with it',
+    async (name) => {
+      // w = 1, loss = w, so dL/dw = 1 and the first update is w -= lr (momentum starts at 0).
+      const optimizer = name === 'sgd' ? tf.train.sgd(0.1) : tf.train.momentum(0.1, 0.9);
+      const w = tf.variable(tf.scalar(1));
+      setLearningRate(optimizer, 0.1);
+      // A direct write leaves the optimizer's cached `-lr` scalar at -0.1.
+      (optimizer as unknown as { learningRate: number }).learningRate = 0.5;
+      setLearningRate(optimizer, 0.5);
+      optimizer.minimize(() => w.mul(1).asScalar());
+      expect((await w.data())[0]).toBeCloseTo(1 - 0.5, 6);
+      // Setting the same LR again allocates nothing.
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) setLearningRate(optimizer, 0.5);
+      expect(tf.memory().numTensors).toBe(before);
+      // Another value takes effect: w -= 0.2 * g (SGD), w -= 0.2 * (0.9 * 1 + 1) (momentum).
+      setLearningRate(optimizer, 0.2);
+      optimizer.minimize(() => w.mul(1).asScalar());
+      expect((await w.data())[0]).toBeCloseTo(name === 'sgd' ? 0.5 - 0.2 : 0.5 - 0.2 * 1.9, 6);
+      expect(tf.memory().numTensors).toBe(before);
+      w.dispose();
+      optimizer.dispose();
+    },
+  );
+
   it('rejects an optimizer whose LR cannot be set', () => {
     const fake = { getClassName: () => 'MyOptimizer', learningRate: 0.1 };
     expect(() => setLearningRate(fake as never, 0.1)).toThrow(TypeError);

@@ -27,14 +27,22 @@ interface Logged {
   action: AutoLRSAction;
 }
 
+/** A forecast with the means of the probe's first and last tenth of losses. */
+interface ProbeResult {
+  forecast: number;
+  head: number;
+  tail: number;
+}
+
 /**
  * Drives a controller for `steps` training steps the way a driver does: performs every
- * action, answers forecasts with `forecastOf(lr)` and validation requests with `valLoss`.
+ * action, answers forecasts with `forecastOf(lr)` (a number, or a {@link ProbeResult}
+ * that also gives the probe's head and tail) and validation requests with `valLoss`.
  */
 function drive(
   c: AutoLRSController,
   steps: number,
-  forecastOf: (lr: number) => number,
+  forecastOf: (lr: number) => number | ProbeResult,
   valLoss: (step: number, lr: number) => number = () => 1,
   initial: AutoLRSAction[] = c.start(),
 ): Logged[] {
@@ -44,7 +52,10 @@ function drive(
     while (q.length) {
       const a = q.shift()!;
       log.push({ step: c.globalStep, action: a });
-      if (a.type === 'forecast') q.unshift(...c.tellForecast(forecastOf(a.lr)));
+      if (a.type === 'forecast') {
+        const f = forecastOf(a.lr);
+        q.unshift(...(typeof f === 'number' ? c.tellForecast(f) : c.tellForecast(f.forecast, { head: f.head, tail: f.tail })));
+      }
       if (a.type === 'evaluate') q.unshift(...c.tellValidationLoss(valLoss(c.globalStep, c.lr!)));
     }
   };
@@ -111,6 +122,27 @@ describe('AutoLRSController action sequence', () => {
       [4, 203, 80, 12, 'validation'],
       [5, 319, 80, 12, 'validation'],
     ]);
+  });
+
+  it('stops doubling tau at tauMax when tau\' is shorter than tau / 10', () => {
+    // τ' = 10 reaches τmax/10 = 800 only after 7 doublings, when τ would be 128,000.
+    const events: AutoLRSEvent[] = [];
+    const c = new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 1000, tauPrime: 10, k: 1, tauMax: 8000, validationMode: false, search: scripted([0.1]) });
+    c.on((e) => events.push(e));
+    drive(c, 1010 + 2020 + 4040 + 8080 + 8080 + 1, () => 1);
+    const begins = events.filter((e): e is Extract<AutoLRSEvent, { type: 'searchBegin' }> => e.type === 'searchBegin');
+    expect(begins.map((e) => [e.tau, e.tauPrime])).toEqual([
+      [1000, 10],
+      [2000, 20],
+      [4000, 40],
+      [8000, 80],
+      [8000, 80],
+      [8000, 80],
+    ]);
+    // Validation-mode stages then probe for 80 steps: too few for 100 validation samples.
+    expect(() => new AutoLRSController({ minLr: 1e-3, maxLr: 1, tau: 1000, tauPrime: 10, validationSamples: 100 })).toThrow(
+      'Expected `tauPrime` in validation mode (80 with tau=1000, tauPrime=10, tauMax=8000) to be at least `validationSamples` (100)',
+    );
   });
 
   it('stage lengths are k*tau\' search steps plus tau training steps', () => {
@@ -225,6 +257,65 @@ describe('AutoLRSController exploding probes', () => {
   });
 });
 
+describe('AutoLRSController with a loss of any sign', () => {
+  const opts: AutoLRSControllerOptions = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 3, k: 3, tauMax: 1000, validationMode: false };
+  // Probes of a loss >= 0 (forecast, head, tail), and the same loss shifted by -5.
+  const probes: Record<number, ProbeResult> = {
+    0.5: { forecast: 0.7, head: 2.1, tail: 1.2 },
+    0.1: { forecast: 0.4, head: 2.0, tail: 0.9 },
+    0.01: { forecast: 1.6, head: 2.0, tail: 1.8 },
+  };
+  const shifted = (p: ProbeResult): ProbeResult => ({ forecast: p.forecast - 5, head: p.head - 5, tail: p.tail - 5 });
+
+  it('judges a loss shifted below zero as it judges the loss itself: no probe diverged, the same LR chosen', () => {
+    const a = new AutoLRSController({ ...opts, search: scripted([0.5, 0.1, 0.01]) });
+    const b = new AutoLRSController({ ...opts, search: scripted([0.5, 0.1, 0.01]) });
+    drive(a, 9 + 20 + 18, (lr) => probes[lr]!);
+    drive(b, 9 + 20 + 18, (lr) => shifted(probes[lr]!));
+    for (const c of [a, b]) expect(c.history.flatMap((s) => s.trials).filter((t) => t.note !== undefined)).toEqual([]);
+    expect(b.history.map((s) => s.chosenLr)).toEqual([0.1, 0.1]);
+    expect(b.history.map((s) => s.chosenLr)).toEqual(a.history.map((s) => s.chosenLr));
+    expect(b.history[0]!.trials.map((t) => t.told)).toEqual([0.7 - 5, 0.4 - 5, 1.6 - 5]);
+    expect(b.maxLr).toBe(1);
+  });
+
+  it('still calls a negative loss diverged when it rose by more than (factor - 1) x |head|', () => {
+    const c = new AutoLRSController({ ...opts, k: 2, divergenceFactor: 3, search: scripted([0.9, 0.05]) });
+    // head -4: diverged above -4 + 2 * 4 = 4.
+    drive(c, 6, (lr) => (lr === 0.9 ? { forecast: -6, head: -4, tail: 4.5 } : { forecast: -4.2, head: -4, tail: 3.5 }));
+    expect(c.history[0]!.trials).toEqual([
+      { lr: 0.9, forecast: -6, told: 1e6, note: 'diverged' },
+      { lr: 0.05, forecast: -4.2, told: -4.2 },
+    ]);
+    expect(c.lr).toBe(0.05);
+  });
+
+  it('applies the negative-forecast guard only until a loss below zero is seen, and keeps that through stateDict', () => {
+    // A log-likelihood loss: positive at first, below zero later.
+    const c = new AutoLRSController({ ...opts, k: 2, search: scripted([0.3, 0.03]) });
+    let probe = (lr: number): ProbeResult => (lr === 0.3 ? { forecast: -0.5, head: 3, tail: 0.8 } : { forecast: 0.6, head: 3, tail: 1.2 });
+    drive(c, 6 + 20, (lr) => probe(lr));
+    // Stage 1: every loss seen was >= 0, so the negative forecast is judged by the tail.
+    expect(c.history[0]!.trials[0]).toEqual({ lr: 0.3, forecast: -0.5, told: 0.8, note: 'negative-forecast' });
+    expect(c.stateDict().lossSeenNegative).toBe(false);
+    // Stage 2: the loss went below zero during the first probe.
+    probe = (lr) => (lr === 0.3 ? { forecast: -2, head: 0.4, tail: -0.9 } : { forecast: -1.5, head: 0.4, tail: -0.6 });
+    drive(c, 12 + 40, (lr) => probe(lr), undefined, []);
+    expect(c.history[1]!.trials).toEqual([
+      { lr: 0.3, forecast: -2, told: -2 },
+      { lr: 0.03, forecast: -1.5, told: -1.5 },
+    ]);
+    expect(c.history[1]!.chosenLr).toBe(0.3);
+    // Stage 3, resumed from JSON: losses above zero again, and still no guard.
+    const resumed = new AutoLRSController({ ...opts, k: 2, search: scripted([0.3, 0.03]) });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(c.stateDict())));
+    expect(resumed.stateDict().lossSeenNegative).toBe(true);
+    probe = (lr) => (lr === 0.3 ? { forecast: -0.3, head: 2, tail: 0.5 } : { forecast: 0.2, head: 2, tail: 0.7 });
+    drive(resumed, 24, (lr) => probe(lr), undefined, resumed.resumeActions());
+    expect(resumed.history[2]!.trials[0]).toEqual({ lr: 0.3, forecast: -0.3, told: -0.3 });
+  });
+});
+
 describe('AutoLRSController validation mode', () => {
   const base = { minLr: 1e-3, maxLr: 1, tau: 20, tauPrime: 8, k: 2, tauMax: 20, validationSamples: 4 } as const;
 
@@ -244,15 +335,31 @@ describe('AutoLRSController validation mode', () => {
     expect(c.history[1]!.baselineLoss).toBeCloseTo(2 - 36 / 1000, 12);
   });
 
-  it('applies the guard: a probe whose validation loss reached the baseline is told its last loss', () => {
-    const c = new AutoLRSController({ ...base, search: scripted([0.5, 0.01]) });
-    // Validation loss: baseline 1.0; LR 0.5 rises above it, LR 0.01 falls.
-    drive(c, 36 + 16, () => 0.2, (step, lr) => (step === 36 ? 1 : lr === 0.5 ? 1.0 + (step - 36) / 100 : 0.9));
-    const trials = c.history[1]!.trials;
-    expect(trials[0]).toMatchObject({ lr: 0.5, forecast: 0.2, note: 'validation-guard' });
-    expect(trials[0]!.told).toBeCloseTo(1 + 8 / 100, 12);
-    expect(trials[1]).toMatchObject({ lr: 0.01, forecast: 0.2, told: 0.2 });
-    expect(c.lr).toBe(0.01);
+  it('applies the guard of the reference: a probe whose validation loss reached the training loss at the first search is told its last loss', () => {
+    const c = new AutoLRSController({ ...base, k: 3, search: scripted([0.5, 0.1, 0.01]) });
+    // Stage 1 (training loss, 3 x 8 + 20 steps): every probe starts at a mean loss of 2, the
+    // initial loss. Stage 2 (validation loss, from step 44): the baseline at the checkpoint
+    // is 1; LR 0.5 climbs back to 2.1, LR 0.1 stays above 1 but below 2, LR 0.01 falls.
+    const val: Record<number, number[]> = { 0.5: [1.5, 1.8, 2.1, 2.0], 0.1: [1.02, 1.05, 1.08, 1.06], 0.01: [0.95, 0.92, 0.9, 0.88] };
+    drive(
+      c,
+      44 + 24,
+      (lr) => ({ forecast: lr === 0.1 ? 0.15 : 0.2, head: 2, tail: 1.5 }),
+      (step, lr) => (step === 44 ? 1 : val[lr]![(step - 44 - 8 * [0.5, 0.1, 0.01].indexOf(lr)) / 2 - 1]!),
+    );
+    expect(c.history[1]!.trials).toEqual([
+      { lr: 0.5, forecast: 0.2, told: 2.0, note: 'validation-guard' },
+      // Above the checkpoint's validation loss, below the initial loss: the forecast stands.
+      { lr: 0.1, forecast: 0.15, told: 0.15 },
+      { lr: 0.01, forecast: 0.2, told: 0.2 },
+    ]);
+    expect(c.lr).toBe(0.1);
+    expect(c.history[1]!.baselineLoss).toBe(1);
+    expect(c.initLoss).toBe(2);
+    // The threshold is kept in the state and never updated.
+    const resumed = new AutoLRSController({ ...base, k: 3, search: scripted([0.5, 0.1, 0.01]) });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(c.stateDict())));
+    expect(resumed.initLoss).toBe(2);
   });
 });
 
