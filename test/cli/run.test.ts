@@ -99,9 +99,32 @@ describe('autolrs command line', () => {
     const lastLr = auto.history[1]!.chosenLr!;
     cool.forEach((s, i) => expect(s.lr).toBeCloseTo((lastLr * (17 - i)) / 17, 12));
     expect(epochs.length).toBe(summary.epochs);
+    expect(summary.finalLr).toBeCloseTo(lastLr / 17, 12);
+
+    expect(readFileSync(join(runDir, 'schedule.svg'), 'utf8')).toMatch(/^<svg/);
+    const png = readFileSync(join(runDir, 'schedule.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.readUInt32BE(16)).toBeGreaterThan(1000);
+  });
+
+  it('trains the smoke preset with the reference strategy: every step at the LR its schedule gave it', async () => {
+    const out = join(dir, 'runs-reference');
+    const r = await autolrs(['train', '--preset', 'smoke', '--strategy', 'reference', '--steps', '36', '--validation-size', '0', '--out', out]);
+    expect(r.stderr).not.toMatch(/autolrs:/);
+    expect(r.code).toBe(0);
+    const runDir = join(out, readdirSync(out)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
+    expect(summary.steps).toBe(36);
+    expectAccuracyOf(summary, r.stdout, 200);
+    const auto = summary.autolrs!;
+    if (auto.strategy !== 'reference') throw new Error('expected the reference strategy');
+    expect(auto.stats!.searchSteps + auto.stats!.trainSteps).toBe(36);
+    const { steps } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 36 }, (_, i) => i));
+    expect(steps.filter((s) => s.phase === 'search')).toHaveLength(auto.stats!.searchSteps);
     // Every step trained at the LR the schedule gave it. Stage 1: 2 probes x 3 steps,
     // 12 training steps; stage 2: 2 probes x 6 steps, then training to step 35.
-    const history = summary.autolrs!.history;
+    const history = auto.history;
     const expectedLrs = [
       ...history[0]!.trials.flatMap((t) => Array(3).fill(t.lr)),
       ...Array(12).fill(history[0]!.chosenLr),
@@ -117,10 +140,6 @@ describe('autolrs command line', () => {
     ]);
     expect(summary.finalLr).toBe(history[1]!.chosenLr);
 
-    expect(readFileSync(join(runDir, 'schedule.svg'), 'utf8')).toMatch(/^<svg/);
-    const png = readFileSync(join(runDir, 'schedule.png'));
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    expect(png.readUInt32BE(16)).toBeGreaterThan(1000);
   });
 
   it('runs a baseline schedule with the same log and plot, and the model it trains beats chance on the test images', async () => {
