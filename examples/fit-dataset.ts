@@ -12,6 +12,7 @@ const model = mlp();
 const validation = data.validation!;
 
 const tuner = autoLRS({
+  strategy: 'reference',
   minLr: 1e-3,
   maxLr: 0.2,
   tau: SIZES.tau,

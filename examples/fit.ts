@@ -11,7 +11,7 @@ import { SIZES, mlp, printHistory, setup, testAccuracy } from './shared.js';
 const data = await setup();
 const model = mlp();
 
-const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.2, tau: SIZES.tau, tauPrime: SIZES.tauPrime, k: SIZES.k, seed: 0 });
+const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.2, tau: SIZES.tau, tauPrime: SIZES.tauPrime, k: SIZES.k, seed: 0 });
 const log = stepLog({ autolrs: tuner }); // after the schedule in `callbacks`
 await model.fit(data.train.xs, data.train.ys, {
   epochs: SIZES.epochs,

@@ -136,7 +136,7 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
   let tuner: AutoLRS | null = null;
   switch (method) {
     case 'autolrs':
-      tuner = autoLRS({ ...config.autolrs, seed });
+      tuner = autoLRS({ strategy: 'reference', ...config.autolrs, seed });
       schedule = tuner;
       break;
     case 'step':

@@ -211,6 +211,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const tuner =
     config.schedule === 'autolrs' && config.strategy === 'reference'
       ? autoLRS({
+          strategy: 'reference',
           ...(config.minLr === undefined
             ? { lrBounds: 'auto' as const, lrRangeTest: { data: { x: data.train.xs, y: data.train.ys }, batchSize: config.batchSize } }
             : { minLr: config.minLr, maxLr: config.maxLr! }),

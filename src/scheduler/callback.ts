@@ -29,11 +29,18 @@ import {
 import { assertLrSettable } from './lr.js';
 import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions } from './lr-range-test.js';
 import { func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
+import { AutoLRSCooldown, type AutoLRSCooldownArgs } from './cooldown/callback.js';
 
-const CALLBACK_KEYS = ['validationData', 'validationBatchSize', 'verbose', 'onEvent', 'lrBounds', 'lrRangeTest'] as const;
+const CALLBACK_KEYS = ['strategy', 'validationData', 'validationBatchSize', 'verbose', 'onEvent', 'lrBounds', 'lrRangeTest'] as const;
 
 /** Arguments of {@link autoLRS}: the schedule's options plus the callback's own. */
 export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss' | 'minLr' | 'maxLr' | 'onEvent'> {
+  /**
+   * The strategy: this class runs the reference one (the paper's algorithm). Pass
+   * `strategy: 'reference'` to {@link autoLRS} to get it; without it, `autoLRS` makes the
+   * cooldown strategy's callback ({@link AutoLRSCooldown}).
+   */
+  strategy?: 'reference';
   /** Called for every event: the schedule's, and the bounds chosen by `lrBounds: 'auto'`. */
   onEvent?: (event: AutoLRSCallbackEvent) => void;
   /** Smallest LR the search may try. Required unless `lrBounds` is 'auto'. */
@@ -98,7 +105,10 @@ export class AutoLRS extends tf.Callback {
     const a = optionsObject<AutoLRSArgs>('args', args);
     // Checked here too: a null `validationMode` must not reach the `??` below.
     knownKeys('args', a, [...AUTOLRS_OPTION_KEYS, ...CALLBACK_KEYS]);
-    const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = a;
+    const { strategy, validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = a;
+    if (strategy !== undefined && strategy !== 'reference') {
+      throw new TypeError(`Expected \`strategy\` to be 'reference' for the AutoLRS class (use autoLRS() for the cooldown strategy), got ${JSON.stringify(strategy)}.`);
+    }
     if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
       throw new TypeError(`Expected \`validationData\` to be [inputs, targets], got ${Array.isArray(validationData) ? `an array of length ${validationData.length}` : typeof validationData}.`);
     }
@@ -299,7 +309,7 @@ export class AutoLRS extends tf.Callback {
 
   async #createDriver(): Promise<AutoLRSDriver> {
     const { model, state, validationLoss } = this.#binding();
-    const { validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = this.#args;
+    const { strategy: _strategy, validationData, validationBatchSize, verbose, onEvent, lrBounds, lrRangeTest: rangeTest, ...schedule } = this.#args;
     const emit = (e: AutoLRSCallbackEvent) => {
       this.#events.push(e);
       if (verbose === 1) console.log(formatEvent(e));
@@ -350,14 +360,23 @@ export function formatEvent(e: AutoLRSCallbackEvent): string {
 }
 
 /**
- * Creates an {@link AutoLRS} callback.
+ * Creates an AutoLRS callback. By default the cooldown strategy ({@link AutoLRSCooldown}):
+ * probes trained on common batches and judged after a mini-cooldown, stages planned over the
+ * run's budget, a final cooldown. With `strategy: 'reference'`, the paper's algorithm
+ * ({@link AutoLRS}).
  *
  * @example
  * ```ts
  * model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
- * await model.fit(x, y, { epochs: 20, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.5 })] });
+ * await model.fit(x, y, { epochs: 20, callbacks: [autoLRS({ data: { x, y }, minLr: 1e-3, maxLr: 1 })] });
+ * // The paper's algorithm:
+ * await model.fit(x, y, { epochs: 20, callbacks: [autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5 })] });
  * ```
  */
-export function autoLRS(args: AutoLRSArgs): AutoLRS {
-  return new AutoLRS(args);
+export function autoLRS(args: AutoLRSArgs & { strategy: 'reference' }): AutoLRS;
+export function autoLRS(args: AutoLRSCooldownArgs): AutoLRSCooldown;
+export function autoLRS(args: (AutoLRSArgs & { strategy: 'reference' }) | AutoLRSCooldownArgs): AutoLRS | AutoLRSCooldown {
+  const strategy = (args as { strategy?: unknown } | null | undefined)?.strategy;
+  if (strategy === 'reference') return new AutoLRS(args as AutoLRSArgs);
+  return new AutoLRSCooldown(args as AutoLRSCooldownArgs);
 }

@@ -62,7 +62,7 @@ describe('memory over many stages with diverging trials', () => {
     const model = mlp();
     // Stage 2 probes a NaN LR, stage 3 an exploding one, stage 4 diverges entirely.
     const search = scripted([[0.05, 0.01, 0.2], [1e30, 0.05, 0.01], [40, 0.02, 0.1], [1e30, 1e29, 1e30], [0.01, 0.05, 1e30]]);
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 1e31, tau: 10, tauPrime: 3, k: 3, tauMax: 10, search });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 1e31, tau: 10, tauPrime: 3, k: 3, tauMax: 10, search });
     const atStageStart = new Map<number, { numTensors: number; numBytes: number }>();
     const probe = new (class extends tf.Callback {
       override async onBatchBegin(): Promise<void> {
@@ -95,7 +95,7 @@ describe('memory over many stages with diverging trials', () => {
 });
 
 describe('training that ends inside a search', () => {
-  const ARGS = { minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 } as const;
+  const ARGS = { strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 } as const;
 
   it('model.stopTraining inside a probe: the model is restored to the checkpoint', async () => {
     const { x, y } = problem(512, 5);
@@ -176,7 +176,7 @@ describe('errors at the start', () => {
   it('an uncompiled model fails before any step', async () => {
     const { x, y } = problem(16, 9);
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [8], units: 3 })] });
-    await expect(model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(/compile/);
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(/compile/);
     tf.dispose([x, y]);
     model.dispose();
   });

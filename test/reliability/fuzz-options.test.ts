@@ -54,7 +54,7 @@ interface Spec {
 const SPECS: Record<string, Spec> = {
   autoLRS: {
     make: (o) => autoLRS(o as never),
-    base: { minLr: 1e-3, maxLr: 0.1, tau: 100, tauPrime: 10, k: 4, tauMax: 800 },
+    base: { strategy: 'reference', minLr: 1e-3, maxLr: 0.1, tau: 100, tauPrime: 10, k: 4, tauMax: 800 },
     required: ['minLr', 'maxLr'],
     keys: {
       minLr: 'positive',

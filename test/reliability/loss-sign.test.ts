@@ -25,7 +25,7 @@ async function tune(
 ): Promise<{ history: StageRecord[]; used: number[] }> {
   model.compile({ optimizer, loss });
   const used = recordAppliedLr(optimizer);
-  const tuner = autoLRS(args);
+  const tuner = autoLRS({ ...args, strategy: 'reference' });
   await model.fit(xy.x, xy.y, { ...fit, shuffle: false, verbose: 0, callbacks: [tuner] });
   const history = tuner.history;
   model.dispose();

@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 const { x, y } = data();
-const ARGS = { minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 };
+const ARGS = { strategy: 'reference' as const, minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 };
 // 8 steps per epoch. Stage 1: 3 probes x 4 steps (0-11), training 12-31.
 // Stage 2: 3 probes x 8 steps (32-55), training 56-95.
 const fit = (model: tf.LayersModel, tuner: tf.Callback, epochs: number) =>
@@ -85,7 +85,8 @@ describe('AutoLRSDriver.rebind', () => {
   it('refuses during a run, and with a loaded checkpoint of another optimizer; works once the run ended', async () => {
     const model = mlp(tf.train.momentum(0.01, 0.9));
     const state = { variables: modelVariables(model), optimizer: model.optimizer };
-    const driver = new AutoLRSDriver(state, { ...ARGS, validationMode: false });
+    const { strategy: _s, ...driverArgs } = ARGS;
+    const driver = new AutoLRSDriver(state, { ...driverArgs, validationMode: false });
     await driver.begin();
     const other = { variables: state.variables, optimizer: tf.train.sgd(0.1) };
     expect(() => driver.rebind(other)).toThrow('AutoLRSDriver.rebind() called during a run: call end() first.');

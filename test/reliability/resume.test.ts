@@ -59,7 +59,8 @@ async function weights(m: tf.LayersModel): Promise<Buffer[]> {
 
 // Warmup 4 steps; stage 1: 3 probes x 4 + 16 training steps (train loss); tau' reaches
 // tauMax/10 at once, so stage 2 on forecasts validation loss (4 samples per probe).
-const ARGS: AutoLRSArgs = {
+const ARGS: AutoLRSArgs & { strategy: 'reference' } = {
+  strategy: 'reference',
   minLr: 1e-3,
   maxLr: 0.5,
   tau: 16,

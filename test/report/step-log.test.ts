@@ -102,7 +102,7 @@ describe('stepLog', () => {
   it('records phase, stage, trial and LR with autoLRS, and writes valid JSON lines', async () => {
     const model = mlp();
     const used = recordAppliedLr(model.optimizer);
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 });
     const path = join(dir, 'run1', 'steps.jsonl');
     const log = stepLog({ path, autolrs: tuner, flushEvery: 16 });
     // 8 steps per epoch; stage 1 = 12 search + 20 train steps, stage 2 = 24 + 40.

@@ -25,7 +25,7 @@ describe('autoLRS in model.fit', () => {
   it('probes each trial LR for tau\' steps, then trains tau steps at the trial LR with the lowest forecast', async () => {
     const model = mlp();
     const used = recordAppliedLr(model.optimizer);
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3, tauMax: 1000 });
     // 8 steps per epoch; stage 1 = 12 + 20 steps, stage 2 = 24 + 40 steps.
     await model.fit(x, y, { batchSize: 8, epochs: 12, shuffle: false, verbose: 0, callbacks: [tuner] });
     expect(used).toHaveLength(96);
@@ -58,7 +58,7 @@ describe('autoLRS in model.fit', () => {
 
   it('rolls the model back: each trial and the training phase start from the search checkpoint, bit for bit', async () => {
     const model = mlp(tf.train.adam(0.01));
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.1, tau: 20, tauPrime: 4, k: 3 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, tau: 20, tauPrime: 4, k: 3 });
     const starts: Array<{ phase: string; stage: number; w: Float32Array[] }> = [];
     let last = '';
     const probe = new (class extends tf.Callback {
@@ -79,7 +79,7 @@ describe('autoLRS in model.fit', () => {
     // One epoch: tfjs's fit itself holds one more tensor per epoch until it returns.
     const big = data(2048, 5);
     const model = mlp();
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 3, k: 3, tauMax: 1000 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 3, k: 3, tauMax: 1000 });
     const counts = new Map<number, number>();
     const beforeFit = tf.memory().numTensors;
     const probe = new (class extends tf.Callback {
@@ -105,7 +105,7 @@ describe('autoLRS in model.fit', () => {
       let i = 0;
       return { ask: () => lrs[i++]!, tell: () => {}, stateDict: () => ({ i }), loadStateDict: () => {} };
     };
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 1e31, tau: 20, tauPrime: 4, k: 3, search });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 1e31, tau: 20, tauPrime: 4, k: 3, search });
     const used = recordAppliedLr(model.optimizer);
     await model.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0, callbacks: [tuner] });
     const t0 = tuner.history[0]!.trials[0]!;
@@ -121,7 +121,7 @@ describe('autoLRS in model.fit', () => {
 
   it('leaves the model at the checkpoint when fit ends inside a probe, and says so', async () => {
     const model = mlp();
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 });
     let atCheckpoint: Float32Array[] = [];
     const probe = new (class extends tf.Callback {
       override async onBatchBegin(): Promise<void> {
@@ -155,7 +155,7 @@ describe('autoLRS in model.fit', () => {
         return count.n;
       };
       const plain = await run([]);
-      const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 });
+      const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 20, tauPrime: 4, k: 3 });
       const withTuner = await run([tuner]);
       // 32 steps: stage 1 (3 probes) ends at step 32.
       expect(tuner.history[0]!.trials).toHaveLength(3);
@@ -170,7 +170,7 @@ describe('autoLRS in model.fit', () => {
     const model = mlp();
     const used = recordAppliedLr(model.optimizer);
     const ds = tf.data.zip({ xs: tf.data.array(x.unstack()), ys: tf.data.array(y.unstack()) }).batch(8);
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 10, tauPrime: 3, k: 2 });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 10, tauPrime: 3, k: 2 });
     await model.fitDataset(ds as tf.data.Dataset<tf.TensorContainer>, { epochs: 3, verbose: 0, callbacks: [tuner] });
     // 3 epochs of 8 batches. Stage 1: probes at steps 0-2 and 3-5, training 6-15.
     // Stage 2 (tau' = 6): its first probe at steps 16-21, the second from step 22 on.
@@ -197,7 +197,7 @@ describe('autoLRS in model.fit', () => {
   it('measures validation loss in validation mode when validationData is given', async () => {
     const model = mlp();
     const v = data(32, 9);
-    const tuner = autoLRS({ minLr: 1e-3, maxLr: 0.5, tau: 16, tauPrime: 8, k: 2, tauMax: 16, validationSamples: 4, validationData: [v.x, v.y] });
+    const tuner = autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.5, tau: 16, tauPrime: 8, k: 2, tauMax: 16, validationSamples: 4, validationData: [v.x, v.y] });
     // Stage 1 (train loss): 16 + 16 steps; stage 2 (validation loss) starts at step 32.
     await model.fit(x, y, { batchSize: 8, epochs: 7, shuffle: false, verbose: 0, callbacks: [tuner] });
     const s2 = tuner.history[1]!;
@@ -220,7 +220,7 @@ describe("autoLRS with lrBounds: 'auto'", () => {
     const model = mlp();
     const before = await weights(model);
     const events: string[] = [];
-    const tuner = autoLRS({ lrBounds: 'auto', lrRangeTest: { data: { x, y }, ...rangeOptions }, tau: 20, tauPrime: 4, k: 3, onEvent: (e) => events.push(e.type) });
+    const tuner = autoLRS({ strategy: 'reference', lrBounds: 'auto', lrRangeTest: { data: { x, y }, ...rangeOptions }, tau: 20, tauPrime: 4, k: 3, onEvent: (e) => events.push(e.type) });
     let firstStep: Float32Array[] = [];
     const probe = new (class extends tf.Callback {
       override async onBatchBegin(): Promise<void> {
@@ -241,11 +241,11 @@ describe("autoLRS with lrBounds: 'auto'", () => {
   });
 
   it('refuses bounds given together with auto, and auto without data', () => {
-    expect(() => autoLRS({ lrBounds: 'auto', minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/omitted/);
-    expect(() => autoLRS({ lrBounds: 'auto' })).toThrow(/lrRangeTest.data/);
-    expect(() => autoLRS({ lrBounds: 'manual' as 'auto', minLr: 1e-3, maxLr: 0.1 })).toThrow(TypeError);
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/only with/);
-    expect(() => autoLRS({ maxLr: 0.1 })).toThrow(/minLr/);
+    expect(() => autoLRS({ strategy: 'reference', lrBounds: 'auto', minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/omitted/);
+    expect(() => autoLRS({ strategy: 'reference', lrBounds: 'auto' })).toThrow(/lrRangeTest.data/);
+    expect(() => autoLRS({ strategy: 'reference', lrBounds: 'manual' as 'auto', minLr: 1e-3, maxLr: 0.1 })).toThrow(TypeError);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, lrRangeTest: { data: { x, y } } })).toThrow(/only with/);
+    expect(() => autoLRS({ strategy: 'reference', maxLr: 0.1 })).toThrow(/minLr/);
   });
 });
 
@@ -254,29 +254,29 @@ describe('autoLRS errors before any training step', () => {
     const model = mlp();
     const before = await weights(model);
     (model as unknown as { optimizer: unknown }).optimizer = { getClassName: () => 'Custom', minimize() {} };
-    await expect(model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [autoLRS({ minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(
+    await expect(model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0, callbacks: [autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1 })] })).rejects.toThrow(
       /Expected `model.optimizer` to be a tfjs optimizer whose learning rate can be set/,
     );
     expect(same(await weights(model), before)).toBe(true);
   });
 
   it('requires validationData when validationMode is forced on', () => {
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, validationMode: true })).toThrow(TypeError);
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, validationMode: true })).toThrow(/validationData/);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, validationMode: true })).toThrow(TypeError);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, validationMode: true })).toThrow(/validationData/);
   });
 
   it('validates options in the constructor', () => {
-    expect(() => autoLRS({ minLr: 0, maxLr: 0.1 })).toThrow(RangeError);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 0, maxLr: 0.1 })).toThrow(RangeError);
     expect(() => new AutoLRS({ minLr: 0.1, maxLr: 0.01 })).toThrow(/maxLr/);
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, tau: 10, tauPrime: 10 })).toThrow(/tauPrime/);
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, verbose: 2 as 0 })).toThrow(/verbose/);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, tau: 10, tauPrime: 10 })).toThrow(/tauPrime/);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, verbose: 2 as 0 })).toThrow(/verbose/);
     // null must not slip past the validationMode default (callback and driver alike).
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, validationMode: null as never })).toThrow(/`validationMode`.*null/);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, validationMode: null as never })).toThrow(/`validationMode`.*null/);
     const w = tf.variable(tf.zeros([2]));
     expect(() => new AutoLRSDriver({ variables: [w], optimizer: tf.train.sgd(0.1) }, { minLr: 1e-3, maxLr: 0.1, validationMode: null as never })).toThrow(
       /`validationMode`.*null/,
     );
-    expect(() => autoLRS({ minLr: 1e-3, maxLr: 0.1, bogus: 1 } as never)).toThrow(/Unknown option `bogus`/);
+    expect(() => autoLRS({ strategy: 'reference', minLr: 1e-3, maxLr: 0.1, bogus: 1 } as never)).toThrow(/Unknown option `bogus`/);
     w.dispose();
   });
 });

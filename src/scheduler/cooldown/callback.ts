@@ -55,7 +55,7 @@ export interface AutoLRSCooldownArgs extends Omit<CooldownOptions, 'minLr' | 'ma
   validationData?: [Tensors, Tensors];
   /**
    * Examples the probes are scored on.
-   * @default 1024
+   * @default 1024 (held out of `data`: Math.min(1024, Math.floor(examples / 5)))
    */
   scoreSize?: number;
   /**
@@ -165,7 +165,7 @@ export class AutoLRSCooldown extends tf.Callback {
     }
     if (a.batchSize !== undefined) integerAtLeast('batchSize', a.batchSize, 1);
     if (a.totalSteps !== undefined) integerAtLeast('totalSteps', a.totalSteps, 1);
-    integerAtLeast('scoreSize', a.scoreSize ?? 1024, 1);
+    if (a.scoreSize !== undefined) integerAtLeast('scoreSize', a.scoreSize, 1);
     integerAtLeast('scoreBatchSize', a.scoreBatchSize ?? 256, 1);
     if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1) throw new TypeError(`Expected \`verbose\` to be 0 or 1, got ${String(a.verbose)}.`);
     if (a.onEvent !== undefined) func('onEvent', a.onEvent);
@@ -340,7 +340,7 @@ export class AutoLRSCooldown extends tf.Callback {
       y: a.data.y,
       batchSize: this.#batchSize!,
       ...(score ? { scoreData: score } : {}),
-      scoreSize: a.scoreSize ?? 1024,
+      ...(a.scoreSize === undefined ? {} : { scoreSize: a.scoreSize }),
       seed: a.seed ?? 0,
     });
     const probeData = this.#probeData;

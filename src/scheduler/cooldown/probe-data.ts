@@ -33,8 +33,9 @@ export interface ProbeDataOptions {
    */
   scoreData?: { x: Tensors; y: Tensors };
   /**
-   * Examples of the scoring set (the first `scoreSize` of `scoreData`, or held out of `x`).
-   * @default 1024
+   * Examples of the scoring set: the first `scoreSize` of `scoreData`, or `scoreSize` examples
+   * held out of `x`.
+   * @default 1024 (held out of `x`: Math.min(1024, Math.floor(examples / 5)))
    */
   scoreSize?: number;
   /**
@@ -93,7 +94,7 @@ export class ProbeData {
     }
     this.#batchSize = integerAtLeast('batchSize', o.batchSize, 1);
     this.#seed = integerAtLeast('seed', o.seed ?? 0, 0);
-    const scoreSize = integerAtLeast('scoreSize', o.scoreSize ?? 1024, 1);
+    const scoreSize = integerAtLeast('scoreSize', o.scoreSize ?? (o.scoreData === undefined ? Math.max(1, Math.min(1024, Math.floor(n / 5))) : 1024), 1);
     const order = permutation(n, deriveSeed(this.#seed, 0x5c0e));
     if (o.scoreData !== undefined) {
       const sd = optionsObject<{ x: Tensors; y: Tensors }>('scoreData', o.scoreData);
