@@ -30,6 +30,7 @@ import {
 } from './controller.js';
 import { fitExponential } from './forecast.js';
 import { assertLrSettable, setLearningRate } from './lr.js';
+import { assertTrainingStateTfjs } from '../util/engine.js';
 import { func, knownKeys, optionsObject } from '../util/validate.js';
 
 /** Options of {@link AutoLRSDriver}: the schedule's options plus how to reach the data. */
@@ -127,6 +128,7 @@ export class AutoLRSDriver {
     if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
       throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
     }
+    assertTrainingStateTfjs(state, 'AutoLRSDriver');
     assertLrSettable(state.optimizer, 'optimizer');
     const o = optionsObject<AutoLRSDriverOptions>('options', options);
     // Checked here too: a null `validationMode` must not reach the `??` below.
