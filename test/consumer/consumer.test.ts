@@ -83,6 +83,7 @@ beforeAll(() => {
   ok('npm', [...NPM_INSTALL, `@tensorflow/tfjs@${LOWEST}`], project);
   ok('npm', [...NPM_INSTALL, tarball], project);
   for (const f of ['fit.mjs', 'duplicate.mjs']) cpSync(join(here, f), join(project, f));
+  cpSync(join(root, 'bench', 'lib', 'import-probe.mjs'), join(project, 'import-probe.mjs'));
 }, 600_000);
 
 afterAll(() => {
@@ -130,6 +131,20 @@ describe(`autolrs installed into a project with @tensorflow/tfjs@${LOWEST}`, () 
     expect(out.stepLR.lr).toBeCloseTo(0.0125, 12);
     expect(out.stepLR.optimizerLr).toBeCloseTo(0.0125, 12);
     for (const loss of out.stepLR.losses) expect(Number.isFinite(loss)).toBe(true);
+  });
+
+  it("import { autoLRS } from 'autolrs' loads tfjs and autolrs only: not vega, vega-lite, resvg or cli-progress", () => {
+    const heavy = ['vega', 'vega-lite', '@resvg/resvg-js', 'cli-progress'];
+    // They are installed (dependencies of the report and the command line), so an import would find them.
+    for (const name of heavy) expect(existsSync(join(project, 'node_modules', name, 'package.json')), name).toBe(true);
+    const r = run('node', ['import-probe.mjs', 'autolrs', '--list'], project, 120_000);
+    expect(r.status, r.stderr).toBe(0);
+    const { packages } = lastJson<{ packages: Record<string, number> }>(r.stdout);
+    expect(packages['autolrs']).toBeGreaterThan(0);
+    expect(packages['@tensorflow/tfjs-core']).toBe(1);
+    for (const name of heavy) expect(packages[name], name).toBeUndefined();
+    const allowed = /^(autolrs|@tensorflow\/tfjs(-[a-z-]+)?|long|seedrandom)$/;
+    expect(Object.keys(packages).filter((name) => !allowed.test(name))).toEqual([]);
   });
 
   it(`with a second copy of tfjs (${DEV}) in the project, fit fails with the duplicate-engine error naming both versions`, () => {
