@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { AutoLRSDriver, DuplicateTfjsError, autoLRS, loadedTfjsCopies, lrRangeTest, modelVariables, stepLR } from '../../src/index.js';
+import { AutoLRSDriver, DuplicateTfjsError, autoLRS, loadedTfjsCopies, lrRangeTest, modelVariables, stepLR, stepLog } from '../../src/index.js';
 import { data, mlp } from '../helpers/training.js';
 
 const require = createRequire(import.meta.url);
@@ -104,6 +104,14 @@ describe('a second copy of tfjs', () => {
     const err = await rejection(model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [stepLR({ stepSize: 2 })] }));
     expectDuplicate(err, 'model.fit');
     expect((err as Error).message).toMatch(/^the LR schedule: /);
+  });
+
+  it('the step log in its model.fit fails the same way', async () => {
+    const model = otherMlp();
+    const { x, y } = data(32);
+    const err = await rejection(model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0, callbacks: [stepLog()] }));
+    expectDuplicate(err, 'model.fit');
+    expect((err as Error).message).toMatch(/^StepLog: /);
   });
 
   it("after a callback of that copy, autolrs's callback gets its model and refuses it, naming its version", async () => {
