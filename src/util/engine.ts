@@ -28,8 +28,8 @@ export interface TfjsCopy {
 }
 
 /**
- * A model, optimizer or variable given to autolrs comes from another copy of
- * TensorFlow.js than the one autolrs imports.
+ * A model or optimizer given to autolrs, or the `model.fit` calling its callback, comes
+ * from another copy of TensorFlow.js than the one autolrs imports.
  */
 export class DuplicateTfjsError extends TypeError {
   /** The version of `@tensorflow/tfjs-core` autolrs uses. */
