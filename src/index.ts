@@ -101,6 +101,9 @@ export {
   type RngState,
 } from './bo/index.js';
 
+// One TensorFlow.js: the check that models and optimizers come from autolrs's copy
+export { DuplicateTfjsError, SameTfjsCallback, loadedTfjsCopies, type TfjsCopy } from './util/engine.js';
+
 // Backends
 export {
   selectBackend,

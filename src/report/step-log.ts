@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { getLearningRate } from '../scheduler/lr.js';
+import { assertCallbackTfjs, SameTfjsCallback } from '../util/engine.js';
 import { describe, func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
 
 /** The phase of a step: AutoLRS's phases, or `'schedule'` for any other schedule. */
@@ -127,7 +128,7 @@ function finiteOrNull(x: number): number | null {
 }
 
 /** A step-by-step training log; see the module documentation. */
-export class StepLog extends tf.Callback {
+export class StepLog extends SameTfjsCallback {
   readonly path: string | undefined;
   readonly flushEvery: number;
   readonly #autolrs: PhaseSource | undefined;
@@ -353,6 +354,10 @@ export class StepLog extends tf.Callback {
       this.#fileReady = true;
     }
     await appendFile(this.path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    assertCallbackTfjs(this, 'StepLog'); // `this` may be another tfjs copy's wrapper
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {

@@ -28,6 +28,7 @@ import {
 } from './driver.js';
 import { assertLrSettable } from './lr.js';
 import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions } from './lr-range-test.js';
+import { assertCallbackTfjs, SameTfjsCallback } from '../util/engine.js';
 import { func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
 import { AutoLRSCooldown, type AutoLRSCooldownArgs } from './cooldown/callback.js';
 
@@ -90,7 +91,7 @@ export interface LrBoundsEvent {
 export type AutoLRSCallbackEvent = AutoLRSEvent | LrBoundsEvent;
 
 /** A `model.fit` callback that tunes the learning rate with AutoLRS. */
-export class AutoLRS extends tf.Callback {
+export class AutoLRS extends SameTfjsCallback {
   readonly #args: AutoLRSArgs;
   readonly #events: AutoLRSCallbackEvent[] = [];
   #lrBounds: { minLr: number; maxLr: number } | null = null;
@@ -197,6 +198,7 @@ export class AutoLRS extends tf.Callback {
    * LR to that optimizer; a search that the previous fit left unfinished restarts.
    */
   override async onTrainBegin(): Promise<void> {
+    assertCallbackTfjs(this, 'AutoLRS'); // first: `this` may be another tfjs copy's wrapper
     if (this.#driver === null) {
       this.#driver = await this.#createDriver();
     } else {

@@ -30,6 +30,7 @@ import {
 } from './controller.js';
 import { fitExponential } from './forecast.js';
 import { assertLrSettable, setLearningRate } from './lr.js';
+import { assertTrainingStateTfjs } from '../util/engine.js';
 import { func, knownKeys, optionsObject } from '../util/validate.js';
 
 /** Options of {@link AutoLRSDriver}: the schedule's options plus how to reach the data. */
@@ -112,6 +113,7 @@ function checkState(state: TrainingState): TrainingState {
   if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
     throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
   }
+  assertTrainingStateTfjs(state, 'AutoLRSDriver');
   assertLrSettable(state.optimizer, 'optimizer');
   return state;
 }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TopLevelSpec } from 'vega-lite';
 import { Checkpoint, modelVariables } from './checkpoint.js';
 import { assertLrSettable, getLearningRate, setLearningRate } from './lr.js';
+import { assertModelTfjs } from '../util/engine.js';
 import { describe, integerAtLeast, numberInRange, positiveNumber } from '../util/validate.js';
 import { readOptions } from './schedules/base.js';
 
@@ -116,6 +117,7 @@ function isTensor(value: unknown): value is tf.Tensor {
  * ```
  */
 export async function lrRangeTest(model: tf.LayersModel, data: LrRangeTestData, options: LrRangeTestOptions = {}): Promise<LrRangeTestResult> {
+  assertModelTfjs(model, 'lrRangeTest');
   if (!(model instanceof tf.LayersModel)) throw new TypeError(`Expected \`model\` to be a tf.LayersModel, got ${describe(model)}.`);
   const optimizer = model.optimizer as unknown;
   if (optimizer == null) throw new TypeError('Expected `model` to be compiled (model.compile) with an optimizer, got no optimizer.');

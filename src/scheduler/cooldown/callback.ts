@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { modelVariables } from '../checkpoint.js';
 import { assertLrSettable } from '../lr.js';
 import { lrRangeTest, type LrRangeTestOptions } from '../lr-range-test.js';
+import { assertCallbackTfjs, assertTrainingStateTfjs, SameTfjsCallback } from '../../util/engine.js';
 import { func, integerAtLeast, knownKeys, optionsObject } from '../../util/validate.js';
 import { CooldownController, type CooldownControllerState, type CooldownEvent, type CooldownPhase, type CooldownStageRecord } from './controller.js';
 import { CooldownDriver, type CooldownStats } from './driver.js';
@@ -127,7 +128,7 @@ export function modelTrainStep(model: tf.LayersModel): (batch: ProbeBatch) => tf
 }
 
 /** The cooldown strategy as a `model.fit` callback; see the module documentation. */
-export class AutoLRSCooldown extends tf.Callback {
+export class AutoLRSCooldown extends SameTfjsCallback {
   readonly #args: AutoLRSCooldownArgs;
   readonly #events: CooldownCallbackEvent[] = [];
   #bounds: { minLr: number; maxLr: number; startStep: number } | null = null;
@@ -233,6 +234,7 @@ export class AutoLRSCooldown extends tf.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    assertCallbackTfjs(this, 'AutoLRS'); // first: `this` may be another tfjs copy's wrapper
     const model = this.model as tf.LayersModel | null;
     if (model == null) throw new Error('AutoLRS callback has no model: pass it in the `callbacks` of model.fit().');
     const optimizer = (model as unknown as { optimizer?: tf.Optimizer }).optimizer;

@@ -26,6 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Checkpoint, type TrainingState } from '../checkpoint.js';
 import { assertLrSettable, setLearningRate } from '../lr.js';
+import { assertTrainingStateTfjs } from '../../util/engine.js';
 import { func, knownKeys, optionsObject } from '../../util/validate.js';
 import { CooldownController, type CooldownControllerState, type CooldownEvent } from './controller.js';
 import { COOLDOWN_OPTION_KEYS, type CooldownOptions } from './options.js';
@@ -88,6 +89,7 @@ export class CooldownDriver {
     if (state == null || typeof state !== 'object' || !Array.isArray(state.variables)) {
       throw new TypeError('Expected `state` to be { variables: tf.Variable[], optimizer: tf.Optimizer }.');
     }
+    assertTrainingStateTfjs(state, 'CooldownDriver');
     assertLrSettable(state.optimizer, 'optimizer');
     const o = optionsObject<CooldownDriverOptions>('options', options);
     knownKeys('options', o, DRIVER_KEYS);

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertLrSettable, getLearningRate, setLearningRate } from '../lr.js';
+import { assertCallbackTfjs, SameTfjsCallback } from '../../util/engine.js';
 import { describe, integerAtLeast, knownKeys, nonNegativeNumber, oneOf, optionsObject } from '../../util/validate.js';
 
 /** When a schedule moves on: every batch (`'step'`) or every epoch (`'epoch'`). */
@@ -59,7 +60,7 @@ export function bindBaseLr(schedule: LRSchedule, lr: number): void {
  * state dict. Concrete schedules extend {@link ClosedFormSchedule} or act in their own
  * callbacks (ReduceLROnPlateau).
  */
-export abstract class LRSchedule extends tf.Callback {
+export abstract class LRSchedule extends SameTfjsCallback {
   readonly #name: string;
   readonly #configuredBaseLr: number | undefined;
   #baseLr: number | undefined;
@@ -180,6 +181,7 @@ export abstract class LRSchedule extends tf.Callback {
    * and reads the base LR from it when the `lr` option was omitted.
    */
   override async onTrainBegin(): Promise<void> {
+    assertCallbackTfjs(this, 'the LR schedule'); // first: `this` may be another tfjs copy's wrapper
     const optimizer = (this.model as tf.LayersModel | undefined)?.optimizer;
     assertLrSettable(optimizer, 'model.optimizer');
     this.#optimizer = optimizer;
