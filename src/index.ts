@@ -80,6 +80,11 @@ export {
   type LrRangeTestResult,
   type LrSuggestion,
 } from './scheduler/lr-range-test.js';
+export {
+  lrFinderOneCycle,
+  type LrFinderOneCycleOptions,
+  type LrFinderOneCycleResult,
+} from './scheduler/lr-finder-one-cycle.js';
 
 // Schedule-Free optimizers
 export {
