@@ -189,7 +189,8 @@ export const PRESET_VALUES: Record<PresetName, PresetValues> = {
 
 export const USAGE = `Usage: autolrs train [options]
 
-Trains a ResNet on Fashion-MNIST with AutoLRS (or a baseline LR schedule) and writes
+Trains a ResNet on Fashion-MNIST with AutoLRS (or a baseline LR schedule, fastai's LR
+finder + one-cycle, or a Schedule-Free optimizer) and writes
 runs/<time>/{steps.jsonl, summary.json, schedule.svg, schedule.png}.
 
 Options:

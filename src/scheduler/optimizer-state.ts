@@ -227,7 +227,8 @@ export class OptimizerSnapshot {
       const sf = this.#optimizer as ScheduleFreeOptimizer;
       sf.stateScalars = this.#scalars;
       const { variables, index } = this.#binding!;
-      sf.bindStateVariables(index.map((j) => (j >= 0 ? variables[j] : undefined)));
+      const known = sf.stateVariables;
+      sf.bindStateVariables(index.map((j, i) => (j >= 0 ? variables[j] : known[i])));
     }
   }
 
