@@ -241,6 +241,22 @@ describe.each(Object.keys(MAKERS))('%s', (name) => {
     }
   });
 
+  it('a checkpoint that lists only some variables keeps the ones the optimizer already knows', async () => {
+    const opt = make();
+    const model = bnModel(opt);
+    await trainSteps(model, 0, 3);
+    const ckpt = Checkpoint.capture({ variables: modelVariables(model).slice(0, 1), optimizer: opt });
+    await trainSteps(model, 3, 2);
+    ckpt.restore();
+    expect(opt.stateVariables.every((v) => v !== undefined)).toBe(true);
+    opt.eval();
+    expect(opt.mode).toBe('eval');
+    opt.train();
+    ckpt.dispose();
+    model.dispose();
+    opt.dispose();
+  });
+
   it('a checkpoint taken in eval mode restores eval mode, x in the model and the y that train() puts back', async () => {
     const opt = make();
     const model = bnModel(opt);
