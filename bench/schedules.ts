@@ -7,14 +7,17 @@
  * Every method gets the same number of optimizer steps (`--budget`); AutoLRS's search
  * steps count in it. The baselines (step decay, cosine, one-cycle, cyclic, constant) have
  * their peak LR tuned on `--grid` (one seed-0 run per LR, chosen on validation accuracy;
- * the cost is reported apart), then run with `--seeds` seeds. See bench/lib/head-to-head.ts
- * for the protocol and bench/README.md for the figures.
+ * the cost is reported apart), then run with `--seeds` seeds. The zero-tuning peers
+ * (fastai's LR finder + one-cycle, Schedule-Free; bench/lib/peers.ts) run with every seed
+ * and no grid. See bench/lib/head-to-head.ts for the protocol and bench/README.md for the
+ * figures.
  *
  * Options (defaults in parentheses):
  *   --model resnet20|cnn|mlp (resnet20)   --width N ResNet base width (16)
  *   --data fashion-mnist                  --train-size N (25000) --val-size N (5000) --test-size N (10000)
  *   --batch N (128)   --budget N steps per run (1400)   --eval-every N (100)   --seeds N (3)
  *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant
+ *   --peers lr-finder-onecycle,schedule-free (both; `none` for neither)
  *   --k N (10)  --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --min-lr/--max-lr AutoLRS range (the grid's ends)   --momentum (0.9)
  *   --backend auto|tensorflow|webgpu|wasm|cpu (auto)
@@ -45,6 +48,7 @@ import {
   type Summary,
 } from './lib/head-to-head.js';
 import { formatMeanSd } from './lib/metrics.js';
+import { PEERS, type Peer } from './lib/peers.js';
 import { writePlot } from './lib/render.js';
 import { BENCH_DATA, BENCH_MODELS, describeModel, loadData, machine, type BenchData, type BenchModel } from './lib/setup.js';
 
@@ -96,6 +100,7 @@ function parse(argv: string[]): Cli {
         seeds: 2,
         grid: [0.01, 0.04, 0.16],
         baselines: [...BASELINES],
+        peers: [...PEERS],
         momentum: 0.9,
         autolrs: scaledAutoLRS(420, 0.01, 0.16),
       }
@@ -112,6 +117,7 @@ function parse(argv: string[]): Cli {
         seeds: 3,
         grid: [0.01, 0.0464, 0.215, 1],
         baselines: [...BASELINES],
+        peers: [...PEERS],
         momentum: 0.9,
         autolrs: scaledAutoLRS(1400, 0.01, 1),
       };
@@ -191,6 +197,13 @@ function parse(argv: string[]): Cli {
         c.baselines = names as Baseline[];
         break;
       }
+      case '--peers': {
+        const list = take() ?? '';
+        const names = list === 'none' ? [] : list.split(',');
+        for (const n of names) if (!(PEERS as readonly string[]).includes(n)) usage(`Expected \`--peers\` to list ${PEERS.join(', ')} or be none, got ${JSON.stringify(n)}.`);
+        c.peers = names as Peer[];
+        break;
+      }
       case '--momentum':
         c.momentum = Number(take());
         if (!(c.momentum >= 0 && c.momentum < 1)) usage(`Expected \`--momentum\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
@@ -253,7 +266,7 @@ function printSummary(s: Summary): void {
   log(`target ${s.target?.toFixed(2) ?? '-'} % (${s.complete ? 'complete' : 'partial'})`);
   for (const m of s.methods) {
     const reach = m.toTarget ? `${m.toTarget.step} steps, ${(m.toTarget.wallMs / 1000).toFixed(1)} s` : 'not reached';
-    log(`  ${m.method.padEnd(10)} lr ${String(m.lr ?? '-').padEnd(7)} acc ${formatMeanSd(m.finalTestAcc)} % (n=${m.finalTestAcc.n})  to target: ${reach}`);
+    log(`  ${m.method.padEnd(18)} lr ${String(m.lr ?? '-').padEnd(7)} acc ${formatMeanSd(m.finalTestAcc)} % (n=${m.finalTestAcc.n})  to target: ${reach}`);
   }
   for (const sp of s.speedups) {
     const f = (x: number | null): string => (x === null ? (sp.autolrsReached ? 'baseline not reached' : 'AutoLRS not reached') : `${x.toFixed(2)}x`);

@@ -5,6 +5,7 @@
  * - {@link AutoLRSDriver}: the same schedule in a hand-written training loop.
  * - {@link AutoLRSController}: the schedule as a pure state machine (no tfjs).
  * - Baseline schedules (PyTorch's set) and the LR range test.
+ * - {@link scheduleFreeSGD} / {@link scheduleFreeAdamW}: Schedule-Free optimizers, which need no schedule.
  */
 
 // AutoLRS
@@ -71,11 +72,30 @@ export {
   lrRangeTest,
   lrRangeTestSpec,
   suggestLrRange,
+  LR_SUGGESTION_RULES,
+  type LrSuggestionRule,
+  type SuggestLrRangeOptions,
   type LrRangeTestData,
   type LrRangeTestOptions,
   type LrRangeTestResult,
   type LrSuggestion,
 } from './scheduler/lr-range-test.js';
+export {
+  lrFinderOneCycle,
+  type LrFinderOneCycleOptions,
+  type LrFinderOneCycleResult,
+} from './scheduler/lr-finder-one-cycle.js';
+
+// Schedule-Free optimizers
+export {
+  ScheduleFreeOptimizer,
+  type ScheduleFreeCommonArgs,
+  type ScheduleFreeScalars,
+  type ScheduleFreeSlot,
+} from './optimizers/schedule-free.js';
+export { ScheduleFreeSGD, scheduleFreeSGD, type ScheduleFreeSGDArgs } from './optimizers/schedule-free-sgd.js';
+export { ScheduleFreeAdamW, scheduleFreeAdamW, type ScheduleFreeAdamWArgs } from './optimizers/schedule-free-adamw.js';
+export { reestimateBatchNorm, type ReestimateBatchNormOptions, type ReestimateBatchNormResult } from './optimizers/batch-norm.js';
 
 // Bayesian optimization
 export {

@@ -8,7 +8,8 @@
  *    reported apart from the comparison.
  * 2. Final runs: each baseline at its tuned LR with seeds 0..S-1 (the seed-0 run is the
  *    tuning run itself, the same configuration), and AutoLRS with seeds 0..S-1, searching
- *    the same LR range as the grid.
+ *    the same LR range as the grid. The zero-tuning peers (bench/lib/peers.ts: fastai's
+ *    LR finder + one-cycle, Schedule-Free) run with seeds 0..S-1 too, with no grid.
  * 3. Every run evaluates the test accuracy every `evalEvery` steps. AutoLRS is evaluated
  *    only at steps of its training phase (during a search the weights are a probe's), at
  *    the first such step at or after each multiple of `evalEvery`. Every run is evaluated
@@ -24,12 +25,13 @@ import type { FashionMnist } from '../../src/data/fashion-mnist.js';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
 import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/scheduler/schedules/index.js';
 import { accuracy, buildModel, type BenchData, type BenchModel } from './setup.js';
+import { isPeer, PEER_DEFINITIONS, peerOptimizer, preparePeer, type Peer, type PeerRun } from './peers.js';
 import { meanCurve, meanSd, speedup, stepsToTarget, targetAccuracy, type CurvePoint, type MeanSd, type Reached } from './metrics.js';
 
 /** Baseline schedules, each with a tuned peak LR. */
 export const BASELINES = ['step', 'cosine', 'one-cycle', 'cyclic', 'constant'] as const;
 export type Baseline = (typeof BASELINES)[number];
-export type Method = Baseline | 'autolrs';
+export type Method = Baseline | 'autolrs' | Peer;
 
 /** How each baseline uses its peak LR η over a budget of T steps. */
 export const BASELINE_DEFINITIONS: Record<Baseline, string> = {
@@ -67,6 +69,8 @@ export interface HeadToHeadConfig {
   /** Peak LRs tried for every baseline. */
   grid: number[];
   baselines: Baseline[];
+  /** Zero-tuning peers run with every seed (none when absent, as in results files older than the peers). */
+  peers?: Peer[];
   /** SGD momentum of every run. */
   momentum: number;
   autolrs: AutoLRSSettings;
@@ -115,6 +119,8 @@ export interface RunRecord {
   evalMs: number;
   tensorsLeaked: number;
   autolrs?: AutoLRSRunInfo;
+  /** A peer's own record (range-test suggestion, Schedule-Free settings). */
+  peer?: Record<string, unknown>;
 }
 
 export function runId(method: Method, lr: number | null, seed: number): string {
@@ -128,9 +134,16 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
   const T = config.budget;
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(config.model, 1000 * (seed + 1), config.baseWidth);
-  const startLr = method === 'autolrs' ? config.autolrs.minLr : lr!;
-  const optimizer = tf.train.momentum(startLr, config.momentum);
+  const startLr = method === 'autolrs' || isPeer(method) ? config.autolrs.minLr : lr!;
+  const task = { optimizer: 'momentum', momentum: config.momentum, batchSize: config.batchSize } as const;
+  const optimizer = isPeer(method) ? peerOptimizer(method, task, startLr) : tf.train.momentum(startLr, config.momentum);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  let t0 = 0;
+  let peer: PeerRun | null = null;
+  if (isPeer(method)) {
+    t0 = performance.now(); // the range test is training time
+    peer = await preparePeer(method, model, data.train, T, task);
+  }
 
   let schedule: tf.CustomCallbackArgs | tf.Callback | null = null;
   let tuner: AutoLRS | null = null;
@@ -153,16 +166,27 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
       break;
     case 'constant':
       break;
+    case 'lr-finder-onecycle':
+    case 'schedule-free':
+      schedule = peer!.schedule;
+      break;
   }
 
   const curve: CurvePoint[] = [];
-  let step = 0;
+  let step = peer?.stepsBefore ?? 0;
   let evalMs = 0;
   let pending = false;
-  let t0 = 0;
+  const evaluate = async (xs: tf.Tensor, labels: Uint8Array): Promise<number> => {
+    peer?.beforeEvaluate();
+    try {
+      return await accuracy(model, xs, labels);
+    } finally {
+      peer?.afterEvaluate();
+    }
+  };
   const evaluator = new (class extends tf.Callback {
     override async onTrainBegin(): Promise<void> {
-      t0 = performance.now();
+      if (t0 === 0) t0 = performance.now();
     }
     override async onBatchEnd(): Promise<void> {
       step++;
@@ -172,7 +196,7 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
       if (pending && committed && step < T) {
         const wall = performance.now() - t0 - evalMs;
         const e0 = performance.now();
-        const acc = await accuracy(model, data.test.xs, data.test.labels);
+        const acc = await evaluate(data.test.xs, data.test.labels);
         evalMs += performance.now() - e0;
         curve.push({ step, wallMs: wall, acc });
         pending = false;
@@ -184,13 +208,15 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
   const dataset = makeDataset(data.train.xs, data.train.ys, { batchSize: config.batchSize, seed, dropRemainder: true });
   const perEpoch = batchesPerEpoch(data.train.size, config.batchSize, true);
   const callbacks = schedule === null ? [evaluator] : [evaluator, schedule];
-  await model.fitDataset(dataset, { epochs: Math.ceil(T / perEpoch) + 1, callbacks: callbacks as tf.Callback[], verbose: 0 });
+  if (step < T) await model.fitDataset(dataset, { epochs: Math.ceil(T / perEpoch) + 1, callbacks: callbacks as tf.Callback[], verbose: 0 });
   const trainMs = performance.now() - t0 - evalMs;
   if (step !== T) throw new Error(`Expected the run to take ${T} steps, got ${step}.`);
 
   const e0 = performance.now();
+  peer?.beforeEvaluate();
   const finalTestAcc = await accuracy(model, data.test.xs, data.test.labels);
   const finalValAcc = await accuracy(model, validation.xs, validation.labels);
+  peer?.afterEvaluate();
   evalMs += performance.now() - e0;
   curve.push({ step: T, wallMs: trainMs, acc: finalTestAcc });
 
@@ -225,6 +251,7 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
     evalMs,
     tensorsLeaked,
     ...(autolrs === undefined ? {} : { autolrs }),
+    ...(peer === null ? {} : { peer: { ...peer.info } }),
   };
 }
 
@@ -265,6 +292,7 @@ export function plan(config: HeadToHeadConfig, done: readonly RunRecord[]): Plan
   const out: PlannedRun[] = [];
   for (const b of config.baselines) for (const lr of config.grid) out.push({ method: b, lr, seed: 0, role: 'tune' });
   for (let s = 0; s < config.seeds; s++) out.push({ method: 'autolrs', lr: null, seed: s, role: 'final' });
+  for (const p of config.peers ?? []) for (let s = 0; s < config.seeds; s++) out.push({ method: p, lr: null, seed: s, role: 'final' });
   const tuned = tunedLrs(config, done);
   for (const b of config.baselines) {
     const lr = tuned[b];
@@ -278,7 +306,7 @@ export function plan(config: HeadToHeadConfig, done: readonly RunRecord[]): Plan
 export interface MethodSummary {
   method: Method;
   definition: string;
-  /** Tuned peak LR (null for AutoLRS). */
+  /** Tuned peak LR (null for AutoLRS and the peers). */
   lr: number | null;
   seeds: number[];
   finalTestAcc: MeanSd;
@@ -293,9 +321,9 @@ export interface MethodSummary {
   tuning?: { runs: number; steps: number; grid: Array<{ lr: number; valAcc: number; testAcc: number }> };
 }
 
-/** The comparison of AutoLRS with one baseline. */
+/** The comparison of AutoLRS with one baseline or peer. */
 export interface SpeedupSummary {
-  baseline: Baseline;
+  baseline: Baseline | Peer;
   baselineReached: boolean;
   autolrsReached: boolean;
   /** Baseline steps to target / AutoLRS steps to target (mean curves); null when either did not reach it. */
@@ -340,7 +368,7 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
       toTargetPerSeed: [],
       trainMs: meanSd(rs.map((r) => r.trainMs)),
     };
-    if (m !== 'autolrs') {
+    if (m !== 'autolrs' && !isPeer(m)) {
       const grid = config.grid.map((g) => runs.find((r) => r.id === runId(m, g, 0))!);
       summary.tuning = {
         runs: grid.length,
@@ -359,9 +387,13 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
     const lr = tuned[b];
     if (lr !== undefined) add(b, lr, BASELINE_DEFINITIONS[b]);
   }
+  const peers = config.peers ?? [];
+  for (const p of peers) add(p, null, PEER_DEFINITIONS[p]);
 
-  const baselineSummaries = methods.filter((m) => m.method !== 'autolrs');
-  const complete = methods.length === config.baselines.length + 1 && methods.every((m) => m.seeds.length === config.seeds);
+  // The target comes from the tuned baselines only; AutoLRS is compared with the peers too.
+  const baselineSummaries = methods.filter((m) => m.method !== 'autolrs' && !isPeer(m.method));
+  const others = methods.filter((m) => m.method !== 'autolrs');
+  const complete = methods.length === config.baselines.length + 1 + peers.length && methods.every((m) => m.seeds.length === config.seeds);
   const target = baselineSummaries.length > 0 ? targetAccuracy(baselineSummaries.map((m) => m.finalTestAcc.mean)) : null;
   if (target !== null) {
     for (const m of methods) {
@@ -372,9 +404,9 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
   const auto = methods.find((m) => m.method === 'autolrs');
   const speedups: SpeedupSummary[] = [];
   if (auto !== undefined && target !== null) {
-    for (const b of baselineSummaries) {
+    for (const b of others) {
       speedups.push({
-        baseline: b.method as Baseline,
+        baseline: b.method as Baseline | Peer,
         baselineReached: b.toTarget !== null,
         autolrsReached: auto.toTarget !== null,
         steps: speedup(b.toTarget?.step ?? null, auto.toTarget?.step ?? null),
@@ -419,13 +451,17 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
 /** Line chart of the mean test accuracy against steps, one line per method (Vega-Lite). */
 export function accuracySpec(summary: Summary, title: string): Record<string, unknown> {
   const values = summary.methods.flatMap((m) =>
-    m.meanCurve.map((p) => ({ method: m.method === 'autolrs' ? 'AutoLRS' : `${m.method} (lr ${m.lr})`, step: p.step, acc: p.acc })),
+    m.meanCurve.map((p) => ({
+      method: m.method === 'autolrs' ? 'AutoLRS' : isPeer(m.method) ? `${m.method} (no tuning)` : `${m.method} (lr ${m.lr})`,
+      step: p.step,
+      acc: p.acc,
+    })),
   );
   const layers: Record<string, unknown>[] = [
     {
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'optimizer steps (AutoLRS search steps included)' },
+        x: { field: 'step', type: 'quantitative', title: 'optimizer steps (AutoLRS search and range-test steps included)' },
         y: { field: 'acc', type: 'quantitative', title: 'test accuracy (%), mean over seeds', scale: { zero: false } },
         color: { field: 'method', type: 'nominal', title: 'method', legend: { labelLimit: 320 } },
       },

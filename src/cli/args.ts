@@ -25,6 +25,7 @@ export const SCHEDULES = [
   'warm-restarts',
   'onecycle',
   'plateau',
+  'lr-finder-onecycle',
 ] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
@@ -41,8 +42,17 @@ export const STRATEGIES = ['cooldown', 'reference'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 /** The optimizers `--optimizer` accepts. */
-export const OPTIMIZERS = ['momentum', 'sgd', 'adam'] as const;
+export const OPTIMIZERS = ['momentum', 'sgd', 'adam', 'schedule-free-sgd', 'schedule-free-adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/**
+ * The LR of the Schedule-Free optimizers when `--lr` is not given: the reference's
+ * defaults (facebookresearch/schedule_free).
+ */
+export const SCHEDULE_FREE_DEFAULT_LR: Partial<Record<OptimizerName, number>> = {
+  'schedule-free-sgd': 1.0,
+  'schedule-free-adamw': 0.0025,
+};
 
 export const DATASETS = ['fashion-mnist'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -63,11 +73,15 @@ export interface TrainConfig {
   /** Epochs; used when `steps` is undefined. */
   epochs: number | undefined;
   batchSize: number;
-  /** LR of the baseline schedules (their base or peak LR). */
+  /** LR of the baseline schedules (their base or peak LR), and of the Schedule-Free optimizers. */
   lr: number;
-  /** SGD with momentum (the reference's choice for ResNets), plain SGD, or Adam. */
+  /**
+   * SGD with momentum (the reference's choice for ResNets), plain SGD, Adam, or a
+   * Schedule-Free optimizer (constant LR by default, evaluated at its average x after a
+   * batch-norm re-estimate).
+   */
   optimizer: OptimizerName;
-  /** Momentum of the `momentum` optimizer. */
+  /** Momentum of the `momentum` optimizer, and β of Schedule-Free SGD. */
   momentum: number;
   weightDecay: number;
   /** AutoLRS strategy: `cooldown` (the default) or `reference` (the paper's algorithm). */
@@ -205,14 +219,17 @@ export const PRESET_VALUES: Record<PresetName, PresetValues> = {
 
 export const USAGE = `Usage: autolrs train [options]
 
-Trains a ResNet on Fashion-MNIST with AutoLRS (or a baseline LR schedule) and writes
+Trains a ResNet on Fashion-MNIST with AutoLRS (or a baseline LR schedule, fastai's LR
+finder + one-cycle, or a Schedule-Free optimizer) and writes
 runs/<time>/{steps.jsonl, summary.json, schedule.svg, schedule.png}.
 
 Options:
   --preset <name>        quick (default; ResNet-8 on Fashion-MNIST, ~7 min on a 2-core CPU),
                          full (ResNet-20, whole training set, reference tau; for a GPU)
   --schedule <name>      autolrs (default), constant, step, multistep, exponential, cyclic,
-                         cosine, warm-restarts, onecycle, plateau
+                         cosine, warm-restarts, onecycle, plateau, lr-finder-onecycle
+                         (LR range test with fastai's valley rule, then one-cycle at its
+                         suggestion; the test's steps count in --steps)
   --strategy <name>      AutoLRS strategy: cooldown (default: probes on common batches judged
                          after a mini-cooldown, a final cooldown) or reference (the paper's)
   --model <name>         resnet8, resnet14, resnet20, resnet32, resnet44, resnet56, resnet110
@@ -223,9 +240,12 @@ Options:
   --steps <n>            optimizer steps in all, LR probes included
   --epochs <n>           epochs instead of --steps
   --batch-size <n>       examples per step
-  --lr <x>               LR of the baseline schedules (base or peak LR)
-  --optimizer <name>     momentum (default), sgd, adam
-  --momentum <x>         momentum of the momentum optimizer
+  --lr <x>               LR of the baseline schedules (base or peak LR) and of the
+                         Schedule-Free optimizers (default: theirs, 1.0 for SGD, 0.0025 for AdamW)
+  --optimizer <name>     momentum, sgd, adam (the quick preset's), schedule-free-sgd,
+                         schedule-free-adamw (constant LR unless --schedule is given;
+                         evaluated at the average x after re-estimating batch norm)
+  --momentum <x>         momentum of the momentum optimizer, beta of schedule-free-sgd
   --weight-decay <x>     L2 weight decay of the kernels
   --min-lr <x>           smallest LR AutoLRS may try (give both bounds or neither: without
                          them an LR range test chooses the range; its steps count)
@@ -252,6 +272,8 @@ Options:
 Flags override the preset's values. Examples:
   npx autolrs train
   npx autolrs train --schedule cosine --lr 0.1
+  npx autolrs train --optimizer schedule-free-adamw
+  npx autolrs train --schedule lr-finder-onecycle
   npx autolrs train --preset full --backend webgpu
 `;
 
@@ -355,6 +377,8 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
   }
   const steps = opt('steps', (v) => integer('steps', v, 1), s('epochs') === undefined ? p.steps : undefined);
   const epochs = opt('epochs', (v) => integer('epochs', v, 1), s('steps') === undefined ? p.epochs : undefined);
+  const optimizer = opt('optimizer', (v) => choice('optimizer', v, OPTIMIZERS), p.optimizer);
+  const scheduleFreeLr = SCHEDULE_FREE_DEFAULT_LR[optimizer];
 
   const config: TrainConfig = {
     preset,
@@ -363,13 +387,14 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
     data: opt('data', (v) => choice('data', v, DATASETS), 'fashion-mnist' as DatasetName),
     dataDir: s('data-dir'),
     backend: opt('backend', (v) => choice('backend', v, BACKEND_NAMES), 'auto' as BackendChoice),
-    schedule: opt('schedule', (v) => choice('schedule', v, SCHEDULES), 'autolrs' as ScheduleName),
+    // A Schedule-Free optimizer needs no schedule: constant LR unless one is asked for.
+    schedule: opt('schedule', (v) => choice('schedule', v, SCHEDULES), (scheduleFreeLr === undefined ? 'autolrs' : 'constant') as ScheduleName),
     strategy: opt('strategy', (v) => choice('strategy', v, STRATEGIES), 'cooldown' as StrategyName),
     steps,
     epochs,
     batchSize: opt('batch-size', (v) => integer('batch-size', v, 1), p.batchSize),
-    lr: opt('lr', (v) => number('lr', v, positive, 'a number > 0'), p.lr),
-    optimizer: opt('optimizer', (v) => choice('optimizer', v, OPTIMIZERS), p.optimizer),
+    lr: opt('lr', (v) => number('lr', v, positive, 'a number > 0'), scheduleFreeLr ?? p.lr),
+    optimizer,
     momentum: opt('momentum', (v) => number('momentum', v, (x) => x >= 0 && x < 1, 'a number in [0, 1)'), p.momentum),
     weightDecay: opt('weight-decay', (v) => number('weight-decay', v, nonNegative, 'a number >= 0'), p.weightDecay),
     minLr: opt('min-lr', (v) => number('min-lr', v, positive, 'a number > 0'), p.minLr),
@@ -408,6 +433,9 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
   }
   if (config.tauPrime >= config.tau) {
     throw new CliError(`Expected \`--tau-prime\` to be smaller than \`--tau\` (${config.tau}), got ${config.tauPrime}.`);
+  }
+  if (config.schedule === 'lr-finder-onecycle' && config.steps !== undefined && config.steps < 10) {
+    throw new CliError(`Expected \`--steps\` to be at least 10 with \`--schedule lr-finder-onecycle\` (range test and one-cycle), got ${config.steps}.`);
   }
   if (config.schedule === 'plateau' && config.validationSize === 0) config.validationSize = 5000;
   if (config.trainSize !== undefined && config.trainSize + config.validationSize > 60000) {

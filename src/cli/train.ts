@@ -1,8 +1,9 @@
 /**
  * `autolrs train`: selects a backend, loads Fashion-MNIST, builds a CIFAR-style ResNet,
- * trains it with AutoLRS or a baseline schedule (with a progress bar and a per-step log),
- * evaluates it on the test set, and writes runs/<time>/: steps.jsonl, summary.json,
- * schedule.svg and schedule.png.
+ * trains it with AutoLRS, a baseline schedule, fastai's LR-finder + one-cycle recipe or a
+ * Schedule-Free optimizer (with a progress bar and a per-step log), evaluates it on the
+ * test set, and writes runs/<time>/: steps.jsonl, summary.json, schedule.svg and
+ * schedule.png.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +16,12 @@ import { resnetCifar } from '../models/resnet.js';
 import { renderPng, renderSvg, scheduleSpec } from '../report/plot.js';
 import { stepLog } from '../report/step-log.js';
 import { getLearningRate } from '../scheduler/lr.js';
+import { lrFinderOneCycle, type LrFinderOneCycleResult } from '../scheduler/lr-finder-one-cycle.js';
+import { reestimateBatchNorm } from '../optimizers/batch-norm.js';
+import { ScheduleFreeOptimizer } from '../optimizers/schedule-free.js';
+import { scheduleFreeAdamW } from '../optimizers/schedule-free-adamw.js';
+import { scheduleFreeSGD } from '../optimizers/schedule-free-sgd.js';
+import type { LrSuggestion } from '../scheduler/lr-range-test.js';
 import { autoLRS, formatEvent, type AutoLRS } from '../scheduler/callback.js';
 import { AutoLRSCooldown, formatCooldownEvent } from '../scheduler/cooldown/callback.js';
 import { probeLr } from '../scheduler/cooldown/plan.js';
@@ -43,6 +50,7 @@ export interface TrainSummary {
   backend: { name: string; reason: string; skipped: Array<{ name: string; reason: string }>; device: string | null; kernelOverrides: string[] };
   model: { name: string; depth: number; width: number; parameters: number };
   data: { train: number; validation: number; test: number; batchesPerEpoch: number };
+  /** Optimizer steps in all: LR probes and range-test steps included. */
   steps: number;
   /** Every gradient step taken: LR range test, probes, training and cooldown. */
   gradientSteps: number;
@@ -63,6 +71,22 @@ export interface TrainSummary {
         history: AutoLRSCooldown['history'];
         stats: AutoLRSCooldown['stats'];
       };
+  /** `lr-finder-onecycle`: the range test (its steps count in `steps`) and the one-cycle schedule. */
+  rangeTest: null | {
+    steps: number;
+    stoppedEarly: boolean;
+    suggestion: LrSuggestion;
+    lrs: number[];
+    losses: number[];
+    smoothedLosses: number[];
+    oneCycleSteps: number;
+    maxLr: number;
+  };
+  /** Schedule-Free optimizers: evaluated in eval mode (average x) after a batch-norm re-estimate. */
+  scheduleFree: null | {
+    evaluatedAt: 'x';
+    batchNorm: { layers: number; batches: number; batchSize: number; seconds: number };
+  };
   files: { dir: string; steps: string; summary: string; svg: string; png: string };
 }
 
@@ -87,6 +111,7 @@ function baselineSchedule(config: TrainConfig, total: number): tf.Callback | nul
   switch (config.schedule) {
     case 'constant':
     case 'autolrs':
+    case 'lr-finder-onecycle': // built after its range test
       return null;
     case 'step':
       return stepLR({ lr, stepSize: Math.max(1, Math.ceil(total / 3)), gamma: 0.1 });
@@ -137,6 +162,39 @@ function describeSchedule(config: TrainConfig, total: number): string {
       return `one-cycle: peak LR ${lr} over ${total} steps`;
     case 'plateau':
       return `reduce on plateau: LR ${lr}, x0.5 after an epoch without val_loss improvement`;
+    case 'lr-finder-onecycle':
+      return `LR range test (1e-7 to 10, up to ${Math.min(100, Math.floor(total / 5))} steps, fastai's valley rule), then one-cycle at its suggestion for the rest of the ${total} steps`;
+  }
+}
+
+/** The optimizer of `--optimizer`, at LR `config.lr`. */
+function makeOptimizer(config: TrainConfig): tf.Optimizer {
+  switch (config.optimizer) {
+    case 'adam':
+      return tf.train.adam(config.lr);
+    case 'momentum':
+      return tf.train.momentum(config.lr, config.momentum);
+    case 'sgd':
+      return tf.train.sgd(config.lr);
+    case 'schedule-free-sgd':
+      return scheduleFreeSGD({ learningRate: config.lr, momentum: config.momentum });
+    case 'schedule-free-adamw':
+      return scheduleFreeAdamW({ learningRate: config.lr });
+  }
+}
+
+function describeOptimizer(config: TrainConfig): string {
+  switch (config.optimizer) {
+    case 'adam':
+      return 'Adam';
+    case 'momentum':
+      return `SGD with momentum ${config.momentum}`;
+    case 'sgd':
+      return 'SGD';
+    case 'schedule-free-sgd':
+      return `Schedule-Free SGD (LR ${config.lr}, momentum ${config.momentum})`;
+    case 'schedule-free-adamw':
+      return `Schedule-Free AdamW (LR ${config.lr})`;
   }
 }
 
@@ -177,15 +235,10 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     weightDecay: config.weightDecay,
     seed: config.seed,
   });
-  const optimizer =
-    config.optimizer === 'adam'
-      ? tf.train.adam(config.lr)
-      : config.optimizer === 'momentum'
-        ? tf.train.momentum(config.lr, config.momentum)
-        : tf.train.sgd(config.lr);
+  const optimizer = makeOptimizer(config);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const parameters = model.countParams();
-  say(`Model: ResNet-${depth}, width ${config.width}, ${parameters.toLocaleString('en-US')} parameters; ${config.optimizer === 'momentum' ? `SGD with momentum ${config.momentum}` : config.optimizer === 'adam' ? 'Adam' : 'SGD'}, weight decay ${config.weightDecay}`);
+  say(`Model: ResNet-${depth}, width ${config.width}, ${parameters.toLocaleString('en-US')} parameters; ${describeOptimizer(config)}, weight decay ${config.weightDecay}`);
   say(`Schedule: ${describeSchedule(config, total)}`);
 
   // Output folder.
@@ -199,6 +252,21 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     svg: join(dir, 'schedule.svg'),
     png: join(dir, 'schedule.png'),
   };
+
+  // fastai's recipe: the range test first (the model and optimizer are put back), its
+  // steps counted in the budget.
+  let recipe: LrFinderOneCycleResult | null = null;
+  if (config.schedule === 'lr-finder-onecycle') {
+    recipe = await lrFinderOneCycle(model, { x: data.train.xs, y: data.train.ys }, { totalSteps: total, rangeTest: { batchSize: config.batchSize } });
+    const sg = recipe.rangeTest.suggestion;
+    say(
+      `LR range test: ${recipe.rangeTestSteps} steps${recipe.rangeTest.stoppedEarly ? ' (stopped at divergence)' : ''}; ` +
+        `valley ${sg.valleyLr.toPrecision(3)}, minimum/10 ${sg.minimumLr.toPrecision(3)}, steep ${sg.steepestLr.toPrecision(3)}; ` +
+        `one-cycle at peak LR ${recipe.maxLr.toPrecision(3)} for ${recipe.oneCycleSteps} steps`,
+    );
+  }
+  const rangeSteps = recipe?.rangeTestSteps ?? 0;
+  const fitTotal = total - rangeSteps;
 
   // Callbacks: the schedule, then the log (it reads the LR the schedule set), then the
   // progress and the step budget.
@@ -255,9 +323,11 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
           },
         })
       : null;
-  const schedule = tuner ?? cooldown ?? baselineSchedule(config, total);
+  const schedule = tuner ?? cooldown ?? recipe?.schedule ?? baselineSchedule(config, total);
   log = stepLog({ path: files.steps, flushEvery: config.flushEvery, ...(tuner ? { autolrs: tuner } : cooldown ? { autolrs: cooldown } : {}) });
   const stepsLog = log;
+  // The recipe's range test ran before fit: its steps open the log.
+  if (recipe) stepsLog.recordSteps(recipe.rangeTest.lrs.map((lr, i) => ({ lr, loss: recipe.rangeTest.losses[i]!, phase: 'range-test' as const })));
   const auto = tuner ?? cooldown;
   const phaseName = config.schedule === 'autolrs' ? null : config.schedule;
   const budget = new (class extends tf.Callback {
@@ -279,7 +349,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const tTrain = performance.now();
   try {
     await model.fitDataset(dataset, {
-      epochs,
+      epochs: Math.ceil(fitTotal / bpe),
       verbose: 0,
       callbacks: [...(schedule ? [schedule] : []), stepsLog, budget],
       ...(validation === null || config.schedule !== 'plateau' ? {} : { validationData: [validation.xs, validation.ys] }),
@@ -289,6 +359,17 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     stepsLog.dispose();
   }
   const trainTime = (performance.now() - tTrain) / 1000;
+
+  // A Schedule-Free optimizer is evaluated at its average x, with the batch-norm
+  // statistics recomputed there (the reference's 50 training batches).
+  let scheduleFree: TrainSummary['scheduleFree'] = null;
+  if (optimizer instanceof ScheduleFreeOptimizer) {
+    const tBn = performance.now();
+    optimizer.eval();
+    const bn = reestimateBatchNorm(model, data.train.xs, { numBatches: 50, batchSize: config.batchSize });
+    scheduleFree = { evaluatedAt: 'x', batchNorm: { ...bn, batchSize: config.batchSize, seconds: (performance.now() - tBn) / 1000 } };
+    say(`Schedule-Free: evaluating the average x; batch-norm statistics of ${bn.layers} layers recomputed on ${bn.batches} training batches`);
+  }
 
   // Test accuracy on the test split.
   const tEval = performance.now();
@@ -304,24 +385,27 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const evaluateTime = (performance.now() - tEval) / 1000;
   const stepsTaken = stepsLog.step;
   const searchSteps = auto?.stats?.searchSteps ?? 0;
-  const rangeTestSteps = cooldown?.stats?.rangeTestSteps ?? 0;
+  const rangeTestSteps = cooldown?.stats?.rangeTestSteps ?? rangeSteps;
   const gradientSteps = cooldown?.stats?.gradientSteps ?? stepsTaken;
   say(
     `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${gradientSteps} gradient steps` +
       (auto ? ` (${searchSteps} of them in LR probes${rangeTestSteps > 0 ? `, ${rangeTestSteps} in the LR range test` : ''})` : '') +
+      (recipe ? ` (${rangeSteps} of them in the LR range test)` : '') +
       ` in ${fmtSeconds(trainTime)}`,
   );
 
   // Plot.
   const history = auto?.history ?? [];
   const chosen = history.filter((h) => h.chosenLr !== undefined).map((h) => h.chosenLr!.toPrecision(2));
+  const sfName = optimizer instanceof ScheduleFreeOptimizer ? `${config.optimizer === 'schedule-free-sgd' ? 'Schedule-Free SGD' : 'Schedule-Free AdamW'}, ` : '';
   const title =
     config.schedule === 'autolrs'
       ? `AutoLRS on ResNet-${depth} (width ${config.width}), Fashion-MNIST`
-      : `${config.schedule} schedule on ResNet-${depth} (width ${config.width}), Fashion-MNIST`;
+      : `${sfName}${config.schedule} schedule on ResNet-${depth} (width ${config.width}), Fashion-MNIST`;
   const subtitle =
     `test accuracy ${(100 * testAccuracy).toFixed(2)} % | ${stepsTaken} steps` +
     (auto ? ` (${searchSteps} in LR probes) | LR chosen per stage: ${chosen.join(', ') || '-'}` : '') +
+    (recipe ? ` (${rangeSteps} in the LR range test) | peak LR ${recipe.maxLr.toPrecision(3)}` : '') +
     ` | ${selection.name} backend, ${fmtSeconds(trainTime)}`;
   const spec = scheduleSpec(stepsLog.records, { title, subtitle, stages: history, epochs: stepsLog.epochs });
   const svg = await renderSvg(spec);
@@ -353,6 +437,20 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
       : cooldown
         ? { strategy: 'cooldown', lrBounds: cooldown.lrBounds, plan: cooldown.plan, history: cooldown.history, stats: cooldown.stats }
         : null,
+    rangeTest:
+      recipe === null
+        ? null
+        : {
+            steps: rangeSteps,
+            stoppedEarly: recipe.rangeTest.stoppedEarly,
+            suggestion: recipe.rangeTest.suggestion,
+            lrs: recipe.rangeTest.lrs,
+            losses: recipe.rangeTest.losses,
+            smoothedLosses: recipe.rangeTest.smoothedLosses,
+            oneCycleSteps: recipe.oneCycleSteps,
+            maxLr: recipe.maxLr,
+          },
+    scheduleFree,
     files,
   };
   await writeFile(files.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -27,7 +27,7 @@ import {
   type EndState,
 } from './driver.js';
 import { assertLrSettable } from './lr.js';
-import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions } from './lr-range-test.js';
+import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions, type LrSuggestion } from './lr-range-test.js';
 import { assertCallbackTfjs, SameTfjsCallback } from '../util/engine.js';
 import { func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
 import { AutoLRSCooldown, type AutoLRSCooldownArgs } from './cooldown/callback.js';
@@ -51,8 +51,9 @@ export interface AutoLRSArgs extends Omit<AutoLRSDriverOptions, 'validationLoss'
   /**
    * 'auto' runs an LR range test ({@link lrRangeTest}) on `lrRangeTest.data` when
    * training begins (the model and optimizer are restored afterwards) and searches
-   * [suggestion.minLr / 10, suggestion.maxLr]: two decades up to fastai's
-   * "minimum / 10" LR. The bounds chosen are logged as an `lrBounds` event.
+   * [suggestion.minLr / 10, suggestion.maxLr]: two decades up to the suggested LR, by
+   * fastai's `valley` rule unless `lrRangeTest.rule` names another (`'minimum'`: the LR
+   * of the lowest loss / 10). The bounds chosen are logged as an `lrBounds` event.
    * Leave `minLr` and `maxLr` out when using it.
    */
   lrBounds?: 'auto';
@@ -82,7 +83,7 @@ export interface LrBoundsEvent {
   minLr: number;
   maxLr: number;
   /** The range test's own suggestion and how it ended. */
-  suggestion: { minLr: number; maxLr: number; steepestLr: number };
+  suggestion: LrSuggestion;
   rangeTestSteps: number;
   stoppedEarly: boolean;
 }
@@ -347,7 +348,7 @@ export function formatEvent(e: AutoLRSCallbackEvent): string {
   const f = (x: number) => x.toPrecision(4);
   switch (e.type) {
     case 'lrBounds':
-      return `[autolrs] LR range test (${e.rangeTestSteps} steps${e.stoppedEarly ? ', stopped at divergence' : ''}) chose lr bounds [${f(e.minLr)}, ${f(e.maxLr)}]`;
+      return `[autolrs] LR range test (${e.rangeTestSteps} steps${e.stoppedEarly ? ', stopped at divergence' : ''}, ${e.suggestion.rule} rule) chose lr bounds [${f(e.minLr)}, ${f(e.maxLr)}]`;
     case 'warmupEnd':
       return `[autolrs] step ${e.step}: warmup done at lr=${f(e.lr)}`;
     case 'searchBegin':

@@ -47,7 +47,7 @@ export class Checkpoint {
 
   /** Captures the current values of `state`. */
   static capture(state: TrainingState): Checkpoint {
-    const optimizer = OptimizerSnapshot.capture(state.optimizer);
+    const optimizer = OptimizerSnapshot.capture(state.optimizer, state.variables);
     const values = state.variables.map((v) => tf.clone(v));
     return new Checkpoint(state, values, optimizer);
   }
@@ -73,7 +73,7 @@ export class Checkpoint {
         throw new RangeError(`Expected variable ${i} (${state.variables[i]!.name}) of shape [${want}], got [${v.shape}].`);
       }
     });
-    const optimizer = OptimizerSnapshot.deserialize(state.optimizer, s.optimizer);
+    const optimizer = OptimizerSnapshot.deserialize(state.optimizer, s.optimizer, state.variables);
     const values = s.variables.map((v, i) => decodeTensor(v, `variables[${i}]`));
     return new Checkpoint(state, values, optimizer);
   }

@@ -2,7 +2,9 @@
  * The learning-rate range test ("LR finder", Smith 2017; fastai's `lr_find`).
  *
  * Trains the model for a short pre-pass while the LR grows exponentially from `startLr`
- * to `endLr`, records the loss of every step, and suggests an LR range from the curve.
+ * to `endLr`, records the loss of every step, and suggests an LR from the curve by one of
+ * fastai's rules: `valley` (the default, as in fastai's `lr_find`), `minimum` (the LR of
+ * the lowest loss / 10) or `steep`.
  * The model's weights and the optimizer's state (accumulators, iteration count, LR) are
  * put back afterwards, bit for bit, also when the test throws.
  */
@@ -11,7 +13,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { Checkpoint, modelVariables } from './checkpoint.js';
 import { assertLrSettable, getLearningRate, setLearningRate } from './lr.js';
 import { assertModelTfjs } from '../util/engine.js';
-import { describe, integerAtLeast, numberInRange, positiveNumber } from '../util/validate.js';
+import { describe, integerAtLeast, numberInRange, oneOf, positiveNumber } from '../util/validate.js';
 import { readOptions } from './schedules/base.js';
 
 /** Training data of the range test: inputs and targets with the same first dimension. */
@@ -21,6 +23,10 @@ export interface LrRangeTestData {
   /** Targets, first dimension = examples. */
   y: tf.Tensor;
 }
+
+/** The rules that pick the suggested LR from a range test's curve (fastai's names). */
+export const LR_SUGGESTION_RULES = ['valley', 'minimum', 'steep'] as const;
+export type LrSuggestionRule = (typeof LR_SUGGESTION_RULES)[number];
 
 export interface LrRangeTestOptions {
   /**
@@ -58,14 +64,29 @@ export interface LrRangeTestOptions {
    * @default 4
    */
   divergeThreshold?: number;
+  /**
+   * Which LR becomes `suggestion.maxLr` (see {@link suggestLrRange}): `'valley'`,
+   * `'minimum'` (the LR of the lowest smoothed loss / 10) or `'steep'`.
+   * @default 'valley'
+   */
+  rule?: LrSuggestionRule;
 }
 
-/** The LR range suggested by a range test (see {@link lrRangeTest} for the rule). */
+/** The LR range suggested by a range test (see {@link suggestLrRange} for the rules). */
 export interface LrSuggestion {
+  /** The rule that chose `maxLr`. */
+  rule: LrSuggestionRule;
+  /**
+   * The suggested LR, by `rule`: the top of the useful range, e.g. the peak LR of a
+   * one-cycle schedule (`valleyLr`, `minimumLr` or `steepestLr`).
+   */
+  maxLr: number;
   /** A lower LR of the useful range: `maxLr / 10`. */
   minLr: number;
-  /** An upper LR of the useful range: the LR at the lowest smoothed loss, divided by 10. */
-  maxLr: number;
+  /** fastai's `valley` LR: two thirds of the way down the longest valley of the curve. */
+  valleyLr: number;
+  /** fastai's "minimum / 10": the LR at the lowest smoothed loss, divided by 10. */
+  minimumLr: number;
   /** The LR where the smoothed loss falls fastest against `log(lr)`, up to its minimum. */
   steepestLr: number;
 }
@@ -83,7 +104,7 @@ export interface LrRangeTestResult {
   stoppedEarly: boolean;
 }
 
-const OPTION_KEYS = ['startLr', 'endLr', 'numSteps', 'batchSize', 'smoothing', 'divergeThreshold'] as const;
+const OPTION_KEYS = ['startLr', 'endLr', 'numSteps', 'batchSize', 'smoothing', 'divergeThreshold', 'rule'] as const;
 
 function isTensor(value: unknown): value is tf.Tensor {
   return value instanceof tf.Tensor;
@@ -98,21 +119,18 @@ function isTensor(value: unknown): value is tf.Tensor {
  * after `numSteps` steps, or early once the smoothed loss exceeds
  * `divergeThreshold` times its lowest value, or a loss is NaN or infinite.
  *
- * The suggestion follows fastai's "minimum / 10" rule: `maxLr` is one tenth of the LR at
- * which the smoothed loss is lowest (at the minimum itself training is already about
- * to become unstable, an order of magnitude lower the loss still falls fast), and
- * `minLr = maxLr / 10`, a lower bound for a cyclic or one-cycle schedule (e.g.
- * `oneCycleLR({ maxLr })` starts at `maxLr / 25`). `steepestLr` is fastai's "steepest"
- * point: the LR where the smoothed loss has its most negative slope against `log(lr)`
- * (central differences), searched from the first step up to the minimum. When the loss
- * never fell, the minimum is the first step and the suggestion is at the bottom of the
- * range: lower `startLr`.
+ * The suggestion (see {@link suggestLrRange}) holds the LR of each rule; `maxLr` is the
+ * one of `rule` (fastai's `valley` unless given) and `minLr = maxLr / 10`, a lower bound
+ * for a cyclic or one-cycle schedule (e.g. `oneCycleLR({ maxLr })` starts at
+ * `maxLr / 25`). The suggestion used to be "minimum / 10" only: `rule: 'minimum'` gives
+ * that one. When the loss never fell, every rule points at the bottom of the range:
+ * lower `startLr`.
  *
  * @example
  * ```ts
  * model.compile({ optimizer: tf.train.sgd(0.01), loss: 'categoricalCrossentropy' });
  * const result = await lrRangeTest(model, { x, y }, { startLr: 1e-5, endLr: 10, numSteps: 100 });
- * // e.g. result.suggestion = { minLr: 0.003, maxLr: 0.03, steepestLr: 0.02 }
+ * // e.g. result.suggestion = { rule: 'valley', maxLr: 0.02, minLr: 0.002, valleyLr: 0.02, minimumLr: 0.03, steepestLr: 0.01 }
  * await model.fit(x, y, { callbacks: [oneCycleLR({ maxLr: result.suggestion.maxLr, totalSteps: 1000 })] });
  * ```
  */
@@ -142,6 +160,7 @@ export async function lrRangeTest(model: tf.LayersModel, data: LrRangeTestData, 
   if (beta === 1) throw new RangeError('Expected `smoothing` to be a number in [0, 1), got 1.');
   const divergeThreshold = positiveNumber('divergeThreshold', o.divergeThreshold ?? 4);
   if (!(divergeThreshold > 1)) throw new RangeError(`Expected \`divergeThreshold\` to be a number > 1, got ${divergeThreshold}.`);
+  const rule = oneOf('rule', o.rule ?? 'valley', LR_SUGGESTION_RULES);
 
   const lrs: number[] = [];
   const losses: number[] = [];
@@ -185,7 +204,7 @@ export async function lrRangeTest(model: tf.LayersModel, data: LrRangeTestData, 
     checkpoint.dispose();
     setLearningRate(optimizer, originalLr);
   }
-  return { lrs, losses, smoothedLosses, suggestion: suggestLrRange(lrs, smoothedLosses), stoppedEarly };
+  return { lrs, losses, smoothedLosses, suggestion: suggestLrRange(lrs, smoothedLosses, { rule, numSteps }), stoppedEarly };
 }
 
 /** Rows `start .. start + size - 1` of `t`, wrapping around its first dimension of length `n`. */
@@ -194,13 +213,48 @@ function batch(t: tf.Tensor, start: number, size: number, n: number): tf.Tensor 
   return tf.concat([t.slice(start, n - start), t.slice(0, size - (n - start))], 0);
 }
 
+/** Options of {@link suggestLrRange}. */
+export interface SuggestLrRangeOptions {
+  /**
+   * The rule whose LR becomes `maxLr`.
+   * @default 'valley'
+   */
+  rule?: LrSuggestionRule;
+  /**
+   * The number of steps the range test was asked for (it may have stopped earlier); the
+   * valley rule leaves out its first tenth, as fastai does. An integer >= 1.
+   * @default lrs.length
+   */
+  numSteps?: number;
+}
+
 /**
- * The suggestion rule of {@link lrRangeTest} applied to a recorded curve: `maxLr` is the
- * LR at the lowest finite smoothed loss divided by 10, `minLr = maxLr / 10`, and
- * `steepestLr` the LR of the most negative central-difference slope of the smoothed loss
- * against `log(lr)` up to the minimum. Throws when no loss is finite.
+ * The suggestion rules of {@link lrRangeTest}, applied to a recorded curve (LRs and
+ * smoothed losses). Each rule's LR is returned; `maxLr` is that of `rule` and
+ * `minLr = maxLr / 10`.
+ *
+ * - **valley** (fastai's `valley`, the default of fastai's `lr_find`): on the curve
+ *   without its first `floor(numSteps / 10)` points and its last 5 (and cut at the
+ *   first non-finite loss), find the longest strictly decreasing run of losses (a longest
+ *   decreasing subsequence, computed as fastai does); with `start` and `end` its ends as
+ *   fastai defines them, `s = (end − start) / 3` and the LR at index
+ *   `start + floor(s) + floor(s / 2)`, about two thirds of the way down. When fewer than
+ *   two points are left after trimming, the whole finite curve is used; an index below
+ *   0 (a two-point valley) is clamped to 0.
+ * - **minimum**: the LR at the lowest finite smoothed loss, divided by 10 (at the
+ *   minimum itself training is about to become unstable). The whole curve is used.
+ * - **steep**: the LR where the smoothed loss has its most negative slope against
+ *   `log(lr)` (central differences), from the first step up to the minimum.
+ *
+ * Throws when no loss is finite.
  */
-export function suggestLrRange(lrs: readonly number[], smoothedLosses: readonly number[]): LrSuggestion {
+export function suggestLrRange(lrs: readonly number[], smoothedLosses: readonly number[], options: SuggestLrRangeOptions = {}): LrSuggestion {
+  const o = readOptions<SuggestLrRangeOptions>('suggestLrRange options', options, ['rule', 'numSteps']);
+  const rule = oneOf('rule', o.rule ?? 'valley', LR_SUGGESTION_RULES);
+  const numSteps = integerAtLeast('numSteps', o.numSteps ?? lrs.length, 1);
+  if (lrs.length !== smoothedLosses.length) {
+    throw new RangeError(`Expected as many losses as LRs (${lrs.length}), got ${smoothedLosses.length}.`);
+  }
   let kMin = -1;
   for (let i = 0; i < smoothedLosses.length; i++) {
     const s = smoothedLosses[i]!;
@@ -209,7 +263,7 @@ export function suggestLrRange(lrs: readonly number[], smoothedLosses: readonly 
   if (kMin < 0) {
     throw new Error('The LR range test recorded no finite loss; lower `startLr` or check the model and data.');
   }
-  const maxLr = lrs[kMin]! / 10;
+  const minimumLr = lrs[kMin]! / 10;
   let steepest = 0;
   let steepestSlope = Infinity;
   for (let i = 0; i <= kMin && kMin > 0; i++) {
@@ -221,12 +275,45 @@ export function suggestLrRange(lrs: readonly number[], smoothedLosses: readonly 
       steepest = i;
     }
   }
-  return { minLr: maxLr / 10, maxLr, steepestLr: lrs[steepest]! };
+  const steepestLr = lrs[steepest]!;
+  const valleyLr = lrs[valleyIndex(smoothedLosses, numSteps)]!;
+  const maxLr = rule === 'valley' ? valleyLr : rule === 'minimum' ? minimumLr : steepestLr;
+  return { rule, maxLr, minLr: maxLr / 10, valleyLr, minimumLr, steepestLr };
+}
+
+/** The index (into the whole curve) that fastai's `valley` rule picks; see {@link suggestLrRange}. */
+function valleyIndex(losses: readonly number[], numSteps: number): number {
+  let finiteEnd = losses.findIndex((l) => !Number.isFinite(l));
+  if (finiteEnd < 0) finiteEnd = losses.length;
+  let from = Math.floor(numSteps / 10);
+  let to = Math.min(losses.length - 5, finiteEnd);
+  if (to - from < 2) {
+    from = 0;
+    to = finiteEnd;
+  }
+  const l = losses.slice(from, to);
+  const n = l.length;
+  const lds = new Array<number>(n).fill(1);
+  let maxStart = 0;
+  let maxEnd = 0;
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (l[i]! < l[j]! && lds[i]! < lds[j]! + 1) lds[i] = lds[j]! + 1;
+      // fastai updates the longest valley inside the inner loop; kept as it is.
+      if (lds[maxEnd]! < lds[i]!) {
+        maxEnd = i;
+        maxStart = maxEnd - lds[maxEnd]!;
+      }
+    }
+  }
+  const sections = (maxEnd - maxStart) / 3;
+  const idx = maxStart + Math.floor(sections) + Math.floor(sections / 2);
+  return from + Math.min(Math.max(idx, 0), n - 1);
 }
 
 /**
  * A Vega-Lite spec of a range test: raw and smoothed loss against the LR (log scale),
- * with vertical rules at the suggested `minLr`, `maxLr` and `steepestLr`. Non-finite
+ * with vertical rules at the suggested `minLr` and `maxLr` and at each rule's LR. Non-finite
  * losses are left out.
  */
 export function lrRangeTestSpec(result: LrRangeTestResult, options: { title?: string } = {}): TopLevelSpec {
@@ -237,7 +324,7 @@ export function lrRangeTestSpec(result: LrRangeTestResult, options: { title?: st
     if (Number.isFinite(loss)) curve.push({ lr, loss, series: 'loss' });
     if (Number.isFinite(smoothed)) curve.push({ lr, loss: smoothed, series: 'smoothed loss' });
   });
-  const { minLr, maxLr, steepestLr } = result.suggestion;
+  const { minLr, maxLr, valleyLr, minimumLr, steepestLr, rule } = result.suggestion;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: options.title ?? 'LR range test',
@@ -257,7 +344,9 @@ export function lrRangeTestSpec(result: LrRangeTestResult, options: { title?: st
         data: {
           values: [
             { lr: minLr, label: 'minLr' },
-            { lr: maxLr, label: 'maxLr' },
+            { lr: maxLr, label: `maxLr (${rule})` },
+            { lr: valleyLr, label: 'valleyLr' },
+            { lr: minimumLr, label: 'minimumLr' },
             { lr: steepestLr, label: 'steepestLr' },
           ],
         },

@@ -5,7 +5,9 @@
  * - `sgd` and `momentum` cache `-lr` as a scalar tensor, so they must go through
  *   `setLearningRate(lr)`;
  * - `adam`, `adamax`, `rmsprop`, `adagrad` and `adadelta` read the plain number
- *   field `learningRate` on every step.
+ *   field `learningRate` on every step;
+ * - this package's `ScheduleFreeSGD` and `ScheduleFreeAdamW` have a `setLearningRate(lr)`
+ *   and a validated `learningRate` accessor (the base LR before their warmup).
  *
  * Every scheduler in this package (AutoLRS and the baseline schedules) sets the LR
  * through {@link setLearningRate}; setting a number never reads from the device.
@@ -14,7 +16,17 @@ import type * as tf from '@tensorflow/tfjs';
 import { describe, nonNegativeNumber } from '../util/validate.js';
 
 /** tfjs optimizer class names whose learning rate this package can set. */
-export const LR_SETTABLE_OPTIMIZERS = ['SGD', 'Momentum', 'Adam', 'Adamax', 'RMSProp', 'Adagrad', 'Adadelta'] as const;
+export const LR_SETTABLE_OPTIMIZERS = [
+  'SGD',
+  'Momentum',
+  'Adam',
+  'Adamax',
+  'RMSProp',
+  'Adagrad',
+  'Adadelta',
+  'ScheduleFreeSGD',
+  'ScheduleFreeAdamW',
+] as const;
 export type LrSettableOptimizerName = (typeof LR_SETTABLE_OPTIMIZERS)[number];
 
 interface WithLr {

@@ -5,11 +5,14 @@
  * read the iteration count to the host and recompute Adam's `accBeta` powers with
  * `pow`, which differs in the last bits from the running products that training uses.
  * So the state fields of each optimizer class are listed here and copied as they are.
+ * The Schedule-Free optimizers of this package also keep host scalars (Σw, lr_max, the
+ * train/eval mode), copied as float64 numbers.
  * A snapshot shares the tensors' device memory (tfjs tensors are immutable), so taking
  * it costs no copy and no host read.
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertLrSettable, optimizerClassName, type LrSettableOptimizerName } from './lr.js';
+import { ScheduleFreeOptimizer, type ScheduleFreeScalars } from '../optimizers/schedule-free.js';
 import { decodeTensor, encodeTensor, type SerializedTensor } from './serialize.js';
 
 /** An {@link OptimizerSnapshot} as JSON. */
@@ -18,6 +21,13 @@ export interface SerializedOptimizerSnapshot {
   slots: Record<string, Array<{ originalName: string; value: SerializedTensor } | null>>;
   variables: Record<string, SerializedTensor>;
   iterations: number | null;
+  /** Host scalars of the Schedule-Free optimizers; absent for tfjs's own. */
+  scalars?: ScheduleFreeScalars;
+  /**
+   * Schedule-Free optimizers: for each slot index, the position of its model variable in
+   * the checkpoint's variable list (-1: not in it).
+   */
+  variableIndex?: number[];
 }
 
 interface OptimizerVariable {
@@ -34,9 +44,30 @@ const STATE_FIELDS: Record<LrSettableOptimizerName, { slots: string[]; variables
   RMSProp: { slots: ['accumulatedMeanSquares', 'accumulatedMoments', 'accumulatedMeanGrads'], variables: [] },
   Adagrad: { slots: ['accumulatedGrads'], variables: [] },
   Adadelta: { slots: ['accumulatedGrads', 'accumulatedUpdates'], variables: [] },
+  // y is held only in eval mode (the model's variables hold x then).
+  ScheduleFreeSGD: { slots: ['z', 'x', 'y'], variables: [] },
+  ScheduleFreeAdamW: { slots: ['z', 'x', 'v', 'y'], variables: [] },
 };
 
 type Internals = Record<string, unknown> & { iterations_?: number };
+
+/** The live slot list `name` of an optimizer (created empty for tfjs's, which create them lazily). */
+function slotList(optimizer: tf.Optimizer, name: string): Array<OptimizerVariable | undefined> {
+  if (optimizer instanceof ScheduleFreeOptimizer) return optimizer.stateSlots()[name]!;
+  const o = optimizer as unknown as Internals;
+  return ((o[name] as Array<OptimizerVariable | undefined> | undefined) ??= []);
+}
+
+function isScalars(s: unknown): s is ScheduleFreeScalars {
+  const v = s as ScheduleFreeScalars | null;
+  return (
+    v != null &&
+    typeof v === 'object' &&
+    typeof v.weightSum === 'number' &&
+    typeof v.lrMax === 'number' &&
+    typeof v.evalMode === 'boolean'
+  );
+}
 
 /** A copy of an optimizer's state: slot variables, scalar variables and the iteration count. */
 export class OptimizerSnapshot {
@@ -44,6 +75,9 @@ export class OptimizerSnapshot {
   readonly #slots: Map<string, Array<{ originalName: string; value: tf.Tensor } | null>>;
   readonly #variables: Map<string, tf.Tensor>;
   readonly #iterations: number | undefined;
+  readonly #scalars: ScheduleFreeScalars | undefined;
+  /** The checkpoint's variables and, per slot index, the position of its variable among them. */
+  readonly #binding: { variables: readonly tf.Variable[]; index: number[] } | undefined;
   #disposed = false;
 
   private constructor(
@@ -51,29 +85,39 @@ export class OptimizerSnapshot {
     slots: Map<string, Array<{ originalName: string; value: tf.Tensor } | null>>,
     variables: Map<string, tf.Tensor>,
     iterations: number | undefined,
+    scalars: ScheduleFreeScalars | undefined,
+    binding: { variables: readonly tf.Variable[]; index: number[] } | undefined,
   ) {
     this.#optimizer = optimizer;
     this.#slots = slots;
     this.#variables = variables;
     this.#iterations = iterations;
+    this.#scalars = scalars;
+    this.#binding = binding;
   }
 
-  /** Takes a snapshot of `optimizer` (throws a TypeError for an unsupported optimizer). */
-  static capture(optimizer: tf.Optimizer): OptimizerSnapshot {
+  /**
+   * Takes a snapshot of `optimizer` (throws a TypeError for an unsupported optimizer).
+   * @param variables the model variables saved with it: a Schedule-Free optimizer's slots
+   *   are bound to them again on restore.
+   */
+  static capture(optimizer: tf.Optimizer, variables: readonly tf.Variable[] = []): OptimizerSnapshot {
     assertLrSettable(optimizer);
     const fields = STATE_FIELDS[optimizerClassName(optimizer) as LrSettableOptimizerName];
     const o = optimizer as unknown as Internals;
     const slots = new Map<string, Array<{ originalName: string; value: tf.Tensor } | null>>();
     for (const name of fields.slots) {
-      const list = (o[name] as Array<OptimizerVariable | undefined>) ?? [];
+      const list = optimizer instanceof ScheduleFreeOptimizer ? optimizer.stateSlots()[name]! : ((o[name] as Array<OptimizerVariable | undefined>) ?? []);
       slots.set(
         name,
         Array.from(list, (entry) => (entry == null ? null : { originalName: entry.originalName, value: tf.clone(entry.variable) })),
       );
     }
-    const variables = new Map<string, tf.Tensor>();
-    for (const name of fields.variables) variables.set(name, tf.clone(o[name] as tf.Variable));
-    return new OptimizerSnapshot(optimizer, slots, variables, o.iterations_);
+    const saved = new Map<string, tf.Tensor>();
+    for (const name of fields.variables) saved.set(name, tf.clone(o[name] as tf.Variable));
+    if (!(optimizer instanceof ScheduleFreeOptimizer)) return new OptimizerSnapshot(optimizer, slots, saved, o.iterations_, undefined, undefined);
+    const index = optimizer.stateVariables.map((v) => (v === undefined ? -1 : variables.indexOf(v)));
+    return new OptimizerSnapshot(optimizer, slots, saved, o.iterations_, optimizer.stateScalars, { variables, index });
   }
 
   /** Encodes the snapshot as JSON (reads its tensors to the host). */
@@ -87,19 +131,36 @@ export class OptimizerSnapshot {
     }
     const variables: SerializedOptimizerSnapshot['variables'] = {};
     for (const [name, t] of this.#variables) variables[name] = await encodeTensor(t);
-    return { className: optimizerClassName(this.#optimizer)!, slots, variables, iterations: this.#iterations ?? null };
+    return {
+      className: optimizerClassName(this.#optimizer)!,
+      slots,
+      variables,
+      iterations: this.#iterations ?? null,
+      ...(this.#scalars === undefined ? {} : { scalars: { ...this.#scalars } }),
+      ...(this.#binding === undefined ? {} : { variableIndex: [...this.#binding.index] }),
+    };
   }
 
-  /** Rebuilds a snapshot of `optimizer` from {@link serialize}'s output; restore() then applies it. */
-  static deserialize(optimizer: tf.Optimizer, s: SerializedOptimizerSnapshot): OptimizerSnapshot {
+  /**
+   * Rebuilds a snapshot of `optimizer` from {@link serialize}'s output; restore() then applies it.
+   * @param variables the model variables restored with it (see {@link capture}).
+   */
+  static deserialize(optimizer: tf.Optimizer, s: SerializedOptimizerSnapshot, variables: readonly tf.Variable[] = []): OptimizerSnapshot {
     assertLrSettable(optimizer);
     const cls = optimizerClassName(optimizer) as LrSettableOptimizerName;
     if (s == null || typeof s !== 'object' || s.className !== cls) {
       throw new TypeError(`Expected a saved ${cls} optimizer state, got one of ${JSON.stringify(s?.className)}.`);
     }
     const fields = STATE_FIELDS[cls];
+    const hasScalars = optimizer instanceof ScheduleFreeOptimizer;
+    if (hasScalars && !isScalars(s.scalars)) {
+      throw new TypeError(`Expected the saved ${cls} state to hold \`scalars\` { weightSum, lrMax, evalMode }, got ${JSON.stringify(s.scalars)}.`);
+    }
+    if (hasScalars && !(Array.isArray(s.variableIndex) && s.variableIndex.every((j) => Number.isInteger(j) && j >= -1 && j < variables.length))) {
+      throw new TypeError(`Expected the saved ${cls} state to hold \`variableIndex\`, integers in [-1, ${variables.length}), got ${JSON.stringify(s.variableIndex)}.`);
+    }
     const slots = new Map<string, Array<{ originalName: string; value: tf.Tensor } | null>>();
-    const variables = new Map<string, tf.Tensor>();
+    const saved = new Map<string, tf.Tensor>();
     try {
       for (const name of fields.slots) {
         const list = s.slots?.[name];
@@ -110,14 +171,21 @@ export class OptimizerSnapshot {
       }
       for (const name of fields.variables) {
         if (s.variables?.[name] == null) throw new TypeError(`Expected the saved ${cls} state to hold variable \`${name}\`.`);
-        variables.set(name, decodeTensor(s.variables[name]!, name));
+        saved.set(name, decodeTensor(s.variables[name]!, name));
       }
     } catch (e) {
       for (const list of slots.values()) for (const x of list) x?.value.dispose();
-      for (const t of variables.values()) t.dispose();
+      for (const t of saved.values()) t.dispose();
       throw e;
     }
-    return new OptimizerSnapshot(optimizer, slots, variables, s.iterations ?? undefined);
+    return new OptimizerSnapshot(
+      optimizer,
+      slots,
+      saved,
+      s.iterations ?? undefined,
+      hasScalars ? { ...s.scalars! } : undefined,
+      hasScalars ? { variables, index: [...s.variableIndex!] } : undefined,
+    );
   }
 
   #assertAlive(): void {
@@ -136,7 +204,7 @@ export class OptimizerSnapshot {
     this.#assertAlive();
     const o = this.#optimizer as unknown as Internals;
     for (const [name, saved] of this.#slots) {
-      const list = ((o[name] as Array<OptimizerVariable | undefined>) ??= []);
+      const list = slotList(this.#optimizer, name);
       // Slots created after the snapshot did not exist then: drop them, so they are
       // created afresh (as zeros or the initial value) on the next step.
       for (let i = saved.length; i < list.length; i++) list[i]?.variable.dispose();
@@ -155,6 +223,13 @@ export class OptimizerSnapshot {
     }
     for (const [name, value] of this.#variables) (o[name] as tf.Variable).assign(value);
     o.iterations_ = this.#iterations;
+    if (this.#scalars !== undefined) {
+      const sf = this.#optimizer as ScheduleFreeOptimizer;
+      sf.stateScalars = this.#scalars;
+      const { variables, index } = this.#binding!;
+      const known = sf.stateVariables;
+      sf.bindStateVariables(index.map((j, i) => (j >= 0 ? variables[j] : known[i])));
+    }
   }
 
   /** Releases the snapshot's tensors. */

@@ -1,7 +1,8 @@
 /**
  * The head-to-head benchmark's whole code path (CLI, training, evaluation, summary,
  * results file, plot, --resume) on a tiny configuration: an MLP on 256 Fashion-MNIST
- * images, 48 steps, 2 seeds, 2 baselines, 2 grid LRs, the cpu backend.
+ * images, 48 steps, 2 seeds, 2 baselines, 2 grid LRs, the two zero-tuning peers, the cpu
+ * backend.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -45,12 +46,12 @@ beforeAll(() => {
   first = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
   execFileSync('npx', [...args, '--out', out, '--resume'], { env, stdio: 'pipe' });
   second = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
-});
+}, 600_000);
 
 describe('bench/schedules.ts on a tiny configuration', () => {
-  it('runs the tuning grid, AutoLRS and the tuned baselines with every seed', () => {
-    // 2 baselines × 2 grid LRs (seed 0), AutoLRS × 2 seeds, 2 baselines × 1 more seed.
-    expect(first.runs).toHaveLength(8);
+  it('runs the tuning grid, AutoLRS, the peers and the tuned baselines with every seed', () => {
+    // 2 baselines × 2 grid LRs (seed 0), AutoLRS × 2 seeds, 2 peers × 2 seeds, 2 baselines × 1 more seed.
+    expect(first.runs).toHaveLength(12);
     expect(first.runs.filter((r) => r.method === 'autolrs').map((r) => r.seed)).toEqual([0, 1]);
     for (const r of first.runs) {
       expect(r.steps).toBe(48);
@@ -86,10 +87,11 @@ describe('bench/schedules.ts on a tiny configuration', () => {
   it('summarizes with the target rule and consistent speedups', () => {
     const s = first.summary;
     expect(s.complete).toBe(true);
-    const baselines = s.methods.filter((m) => m.method !== 'autolrs');
-    expect(baselines.map((m) => m.method)).toEqual(['cosine', 'constant']);
+    expect(s.methods.map((m) => m.method)).toEqual(['autolrs', 'cosine', 'constant', 'lr-finder-onecycle', 'schedule-free']);
+    const baselines = s.methods.filter((m) => m.method === 'cosine' || m.method === 'constant');
     expect(s.target).toBeCloseTo(Math.max(...baselines.map((m) => m.finalTestAcc.mean)) - 0.1, 10);
     const auto = s.methods.find((m) => m.method === 'autolrs')!;
+    expect(s.speedups.map((sp) => sp.baseline)).toEqual(['cosine', 'constant', 'lr-finder-onecycle', 'schedule-free']);
     for (const sp of s.speedups) {
       const b = s.methods.find((m) => m.method === sp.baseline)!;
       expect(sp.baselineReached).toBe(b.toTarget !== null);
@@ -104,12 +106,36 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     );
   });
 
+  it('runs the zero-tuning peers with no grid, counting the range test in the budget', () => {
+    for (const seed of [0, 1]) {
+      const recipe = first.runs.find((r) => r.id === `lr-finder-onecycle|-|${seed}`)!;
+      const info = recipe.peer as { rangeTestSteps: number; peakLr: number; valleyLr: number };
+      // min(100, 48 / 5) = 9 range-test steps asked.
+      expect(info.rangeTestSteps).toBeGreaterThanOrEqual(2);
+      expect(info.rangeTestSteps).toBeLessThanOrEqual(9);
+      expect(info.peakLr).toBe(info.valleyLr);
+      expect(recipe.steps).toBe(48);
+      expect(recipe.curve[0]!.step).toBeGreaterThan(info.rangeTestSteps);
+      expect(recipe.curve.map((p) => p.step).filter((st) => st < 48).every((st) => st % 8 === 0)).toBe(true);
+      const sf = first.runs.find((r) => r.id === `schedule-free|-|${seed}`)!;
+      expect(sf.peer).toMatchObject({ optimizer: 'ScheduleFreeSGD', lr: 1, batchNormBatchesRun: 0 }); // the MLP has no batch norm
+      expect(sf.curve.map((p) => p.step)).toEqual([8, 16, 24, 32, 40, 48]);
+      for (const r of [recipe, sf]) expect(r.tensorsLeaked).toBe(0);
+    }
+    const m = first.summary.methods.find((x) => x.method === 'schedule-free')!;
+    expect(m.lr).toBeNull();
+    expect(m.tuning).toBeUndefined();
+    expect(m.seeds).toEqual([0, 1]);
+  });
+
   it('names the machine and backend, and writes the plot', () => {
     expect(first.backend).toBe('cpu');
     expect(first.machine.cores).toBeGreaterThan(0);
     expect(first.machine.loadAverage).toHaveLength(3);
     expect(first.sessions[0]!.loadAverageStart).toHaveLength(3);
-    expect(fs.readFileSync(out.replace(/\.json$/, '.svg'), 'utf8')).toMatch(/^<svg/);
+    const svg = fs.readFileSync(out.replace(/\.json$/, '.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    for (const label of ['AutoLRS', 'lr-finder-onecycle (no tuning)', 'schedule-free (no tuning)']) expect(svg).toContain(label);
   });
 
   it('--resume skips the runs already done', () => {

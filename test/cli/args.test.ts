@@ -43,6 +43,16 @@ describe('parseCommandLine', () => {
     expect(config(['--schedule', 'plateau']).validationSize).toBeGreaterThan(0);
   });
 
+  it('runs a Schedule-Free optimizer at a constant LR, its reference default unless --lr is given', () => {
+    expect(config(['--optimizer', 'schedule-free-adamw'])).toMatchObject({ optimizer: 'schedule-free-adamw', schedule: 'constant', lr: 0.0025 });
+    expect(config(['--optimizer', 'schedule-free-sgd'])).toMatchObject({ optimizer: 'schedule-free-sgd', schedule: 'constant', lr: 1.0, momentum: 0.9 });
+    expect(config(['--optimizer', 'schedule-free-sgd', '--lr', '0.5', '--momentum', '0.95'])).toMatchObject({ lr: 0.5, momentum: 0.95 });
+    // A schedule asked for is kept (AutoLRS and the schedules can drive it too).
+    expect(config(['--optimizer', 'schedule-free-adamw', '--schedule', 'autolrs']).schedule).toBe('autolrs');
+    // Other optimizers keep the preset's LR and AutoLRS.
+    expect(config(['--optimizer', 'adam'])).toMatchObject({ schedule: 'autolrs', lr: PRESET_VALUES.quick.lr });
+  });
+
   it('accepts every schedule name', () => {
     for (const s of SCHEDULES) expect(config(['--schedule', s]).schedule).toBe(s);
   });
@@ -54,7 +64,8 @@ describe('parseCommandLine', () => {
     [['--schedule', 'linear'], /Expected `--schedule` to be one of autolrs, constant, .*, got "linear"\./],
     [['--preset', 'slow'], /Expected `--preset` to be one of quick, full, smoke, got "slow"\./],
     [['--model', 'resnet18'], /Expected `--model` to be one of resnet8, .*, got "resnet18"\./],
-    [['--optimizer', 'rmsprop'], /Expected `--optimizer` to be one of momentum, sgd, adam, got "rmsprop"\./],
+    [['--optimizer', 'rmsprop'], /Expected `--optimizer` to be one of momentum, sgd, adam, schedule-free-sgd, schedule-free-adamw, got "rmsprop"\./],
+    [['--schedule', 'lr-finder-onecycle', '--steps', '9'], /Expected `--steps` to be at least 10 with `--schedule lr-finder-onecycle`/],
     [['--backend', 'gpu'], /Expected `--backend` to be one of auto, tensorflow, webgpu, wasm, cpu, got "gpu"\./],
     [['--steps', '0'], /Expected `--steps` to be an integer >= 1, got "0"\./],
     [['--steps', '1.5'], /Expected `--steps` to be an integer >= 1, got "1.5"\./],

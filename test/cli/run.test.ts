@@ -160,4 +160,49 @@ describe('autolrs command line', () => {
     expect(summary.testAccuracy).toBeGreaterThan(0.3);
     expect(existsSync(join(runDir, 'schedule.png'))).toBe(true);
   });
+  it('trains with Schedule-Free AdamW at a constant LR and evaluates its average x after a batch-norm re-estimate', async () => {
+    const out = join(dir, 'runs-sf');
+    const r = await autolrs(['train', '--preset', 'smoke', '--optimizer', 'schedule-free-adamw', '--steps', '16', '--out', out]);
+    expect(r.stderr).not.toMatch(/autolrs:/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Schedule-Free AdamW (LR 0.0025)');
+    expect(r.stdout).toMatch(/^Schedule-Free: evaluating the average x; batch-norm statistics of \d+ layers recomputed on 50 training batches$/m);
+    const runDir = join(out, readdirSync(out)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
+    expect(summary.config).toMatchObject({ optimizer: 'schedule-free-adamw', schedule: 'constant', lr: 0.0025 });
+    expect(summary.steps).toBe(16);
+    expect(summary.scheduleFree!.evaluatedAt).toBe('x');
+    // ResNet-8: one batch norm after the stem and two per residual block (3 blocks).
+    expect(summary.scheduleFree!.batchNorm).toMatchObject({ layers: 7, batches: 50, batchSize: 16 });
+    const { steps } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
+    expect(steps).toHaveLength(16);
+    expect(steps.every((s) => s.lr === 0.0025)).toBe(true);
+  });
+
+  it('runs the LR-finder + one-cycle recipe, counting the range test in the step budget', async () => {
+    const out = join(dir, 'runs-recipe');
+    const r = await autolrs(['train', '--preset', 'smoke', '--schedule', 'lr-finder-onecycle', '--steps', '40', '--out', out]);
+    expect(r.stderr).not.toMatch(/autolrs:/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^LR range test: \d+ steps.*; valley .*one-cycle at peak LR .* for \d+ steps$/m);
+    const runDir = join(out, readdirSync(out)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
+    const rt = summary.rangeTest!;
+    // min(100, 40 / 5) = 8 range-test steps asked; the rest is one-cycle.
+    expect(rt.steps).toBeLessThanOrEqual(8);
+    expect(rt.lrs).toHaveLength(rt.steps);
+    expect(rt.oneCycleSteps).toBe(40 - rt.steps);
+    expect(rt.maxLr).toBe(rt.suggestion.valleyLr);
+    expect(summary.steps).toBe(40);
+    expect(r.stdout).toContain(`after 40 gradient steps (${rt.steps} of them in the LR range test)`);
+    const { steps: logged } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
+    // The log holds every step: the range test's first, then the one-cycle schedule's.
+    expect(logged.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(logged.slice(0, rt.steps).every((s) => s.phase === 'range-test')).toBe(true);
+    logged.slice(0, rt.steps).forEach((s, i) => expect(s.lr).toBe(rt.lrs[i]));
+    const steps = logged.slice(rt.steps);
+    expect(steps).toHaveLength(rt.oneCycleSteps);
+    expect(steps[0]!.lr).toBeCloseTo(rt.maxLr / 25, 12);
+    expect(Math.max(...steps.map((s) => s.lr))).toBeLessThanOrEqual(rt.maxLr * (1 + 1e-12));
+  });
 });

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint, modelVariables } from '../../src/scheduler/checkpoint.js';
 import { getLearningRate, setLearningRate } from '../../src/scheduler/lr.js';
+import { scheduleFreeAdamW } from '../../src/optimizers/schedule-free-adamw.js';
+import { scheduleFreeSGD } from '../../src/optimizers/schedule-free-sgd.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -17,6 +19,8 @@ const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   rmsprop: () => tf.train.rmsprop(0.01, 0.9, 0.5),
   adagrad: () => tf.train.adagrad(0.05),
   adadelta: () => tf.train.adadelta(1, 0.9),
+  scheduleFreeSGD: () => scheduleFreeSGD({ learningRate: 0.5, warmupSteps: 2, weightDecay: 1e-3 }),
+  scheduleFreeAdamW: () => scheduleFreeAdamW({ learningRate: 0.01, warmupSteps: 2, weightDecay: 1e-3 }),
 };
 
 function makeModel(optimizer: tf.Optimizer): tf.LayersModel {
