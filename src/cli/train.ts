@@ -38,7 +38,14 @@ export interface TrainIO {
 /** What `summary.json` holds. */
 export interface TrainSummary {
   config: TrainConfig;
-  backend: { name: string; reason: string; skipped: Array<{ name: string; reason: string }>; device: string | null; kernelOverrides: string[] };
+  backend: {
+    name: string;
+    reason: string;
+    skipped: Array<{ name: string; reason: string }>;
+    device: string | null;
+    kernelOverrides: string[];
+    warnings: string[];
+  };
   model: { name: string; depth: number; width: number; parameters: number };
   data: { train: number; validation: number; test: number; batchesPerEpoch: number };
   steps: number;
@@ -131,9 +138,11 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const say = io.out;
 
   // Backend.
-  const selection: BackendSelection = await selectBackend({ backend: config.backend });
+  // The selection is printed below from what it returns, warnings included.
+  const selection: BackendSelection = await selectBackend({ backend: config.backend, log: () => {} });
   say(`Backend: ${selection.name} (${selection.reason})${selection.device ? ` on ${selection.device}` : ''}`);
   for (const s of selection.skipped) say(`  skipped ${s.name}: ${s.reason}`);
+  for (const w of selection.warnings) say(`  warning: ${w}`);
 
   // Data.
   const data = await loadFashionMnist({
@@ -284,6 +293,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
       skipped: selection.skipped,
       device: selection.device ?? null,
       kernelOverrides: selection.kernelOverrides,
+      warnings: selection.warnings,
     },
     model: { name: `resnet${depth}`, depth, width: config.width, parameters },
     data: { train: data.train.size, validation: validation?.size ?? 0, test: data.test.size, batchesPerEpoch: bpe },
