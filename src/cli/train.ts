@@ -50,6 +50,8 @@ export interface TrainSummary {
   data: { train: number; validation: number; test: number; batchesPerEpoch: number };
   steps: number;
   epochs: number;
+  /** What ended the training: the step budget (or the data), or `--max-minutes`. */
+  stoppedBy: 'steps' | 'time';
   wallTimeSeconds: number;
   trainTimeSeconds: number;
   evaluateTimeSeconds: number;
@@ -219,6 +221,9 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const schedule = tuner ?? baselineSchedule(config, total);
   const log = stepLog({ path: files.steps, flushEvery: config.flushEvery, ...(tuner ? { autolrs: tuner } : {}) });
   const phaseName = config.schedule === 'autolrs' ? null : config.schedule;
+  const deadline = config.maxMinutes === undefined ? Infinity : performance.now() + config.maxMinutes * 60_000;
+  // Set from the callback below (an object, so the compiler does not narrow it to 'steps').
+  const stop: { by: 'steps' | 'time' } = { by: 'steps' };
   const budget = new (class extends tf.Callback {
     override async onBatchEnd(): Promise<void> {
       const last = log.last;
@@ -231,6 +236,10 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
         loss: last?.loss ?? null,
       });
       if (log.step >= total) model.stopTraining = true;
+      else if (performance.now() > deadline) {
+        stop.by = 'time';
+        model.stopTraining = true;
+      }
     }
   })();
 
@@ -266,7 +275,8 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   say(
     `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${stepsTaken} steps` +
       (tuner ? ` (${searchSteps} of them in LR probes)` : '') +
-      ` in ${fmtSeconds(trainTime)}`,
+      ` in ${fmtSeconds(trainTime)}` +
+      (stop.by === 'time' ? ` (stopped by --max-minutes ${config.maxMinutes})` : ''),
   );
 
   // Plot.
@@ -298,6 +308,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     model: { name: `resnet${depth}`, depth, width: config.width, parameters },
     data: { train: data.train.size, validation: validation?.size ?? 0, test: data.test.size, batchesPerEpoch: bpe },
     steps: stepsTaken,
+    stoppedBy: stop.by,
     epochs: log.epochs.length,
     wallTimeSeconds: (performance.now() - t0) / 1000,
     trainTimeSeconds: trainTime,

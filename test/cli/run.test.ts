@@ -58,6 +58,7 @@ describe('autolrs command line', () => {
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
     expect(summary.steps).toBe(36);
+    expect(summary.stoppedBy).toBe('steps');
     expect(summary.config.preset).toBe('smoke');
     expect(summary.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(summary.testAccuracy).toBeLessThanOrEqual(1);
@@ -75,6 +76,19 @@ describe('autolrs command line', () => {
     const png = readFileSync(join(runDir, 'schedule.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(png.readUInt32BE(16)).toBeGreaterThan(1000);
+  });
+
+  it('stops at --max-minutes, then evaluates and plots as usual', async () => {
+    const out = join(dir, 'timed');
+    const r = await autolrs(['train', '--preset', 'smoke', '--max-minutes', '0.0001', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Test accuracy: .* after 1 steps .*\(stopped by --max-minutes 0\.0001\)$/m);
+    const runDir = join(out, readdirSync(out)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
+    expect(summary.stoppedBy).toBe('time');
+    expect(summary.steps).toBe(1);
+    expect(summary.autolrs!.endState).toBe('restored-checkpoint');
+    expect(existsSync(join(runDir, 'schedule.png'))).toBe(true);
   });
 
   it('runs a baseline schedule with the same log and plot', async () => {
