@@ -63,7 +63,8 @@ export interface TrainSummary {
     stats: AutoLRS['stats'];
     endState: string;
   };
-  files: { dir: string; steps: string; summary: string; svg: string; png: string };
+  /** `png` is null where the native PNG renderer cannot load (a bundle without node_modules). */
+  files: { dir: string; steps: string; summary: string; svg: string; png: string | null };
 }
 
 /** Name of the run folder: the local time, e.g. 2026-11-22T17-55-03 (a suffix when taken). */
@@ -293,7 +294,15 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const spec = scheduleSpec(log.records, { title, subtitle, stages: history, epochs: log.epochs });
   const svg = await renderSvg(spec);
   await writeFile(files.svg, svg);
-  await writeFile(files.png, await renderPng(svg));
+  // The PNG needs the native @resvg/resvg-js; where it cannot load (a bundle carried
+  // without node_modules to another machine), the SVG is the plot.
+  let png: string | null = files.png;
+  try {
+    await writeFile(files.png, await renderPng(svg));
+  } catch (err) {
+    png = null;
+    say(`PNG skipped (${err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err)}); the plot is ${files.svg}`);
+  }
 
   const summary: TrainSummary = {
     config,
@@ -317,7 +326,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     testLoss,
     finalLr: getLearningRate(optimizer),
     autolrs: tuner ? { history, stats: tuner.stats, endState: tuner.endState } : null,
-    files,
+    files: { ...files, png },
   };
   await writeFile(files.summary, JSON.stringify(summary, null, 2) + '\n');
   model.dispose();
@@ -325,7 +334,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   optimizer.dispose();
   say(
     `Done in ${fmtSeconds(summary.wallTimeSeconds)}: test accuracy ${(100 * testAccuracy).toFixed(2)} %, ${stepsTaken} steps on ${selection.name}; ` +
-      `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg, schedule.png}`,
+      `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg${png === null ? '' : ', schedule.png'}}`,
   );
   return summary;
 }

@@ -292,6 +292,14 @@ class SumSplitsProgram implements WebgpuProgram {
 
 let fallback: tf.KernelConfig | undefined;
 
+/**
+ * The kernel this one replaced (tfjs-backend-webgpu's own), once registered; benchmarks
+ * register it back to compare.
+ */
+export function replacedConv2DBackpropFilterWebgpu(): tf.KernelConfig | undefined {
+  return fallback;
+}
+
 function useFallback(args: Parameters<tf.KernelFunc>[0], why: string): tf.TensorInfo {
   if (fallback === undefined) throw new Error(`${OWNER}: ${why} is not supported.`);
   const out = fallback.kernelFunc(args);
