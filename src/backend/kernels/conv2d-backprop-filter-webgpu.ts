@@ -39,6 +39,8 @@ const OWNER = 'Conv2DBackpropFilter (webgpu)';
 const THREADS = 16;
 /** Rows of the reduction staged in workgroup memory per step. */
 const TM = 16;
+/** Most chunks of one call (workgroups along z). */
+const MAX_SPLITS = 65535;
 
 /** Tuning of {@link conv2DBackpropFilterWebgpu}. */
 export interface Conv2DBackpropFilterWebgpuOptions {
@@ -118,7 +120,8 @@ export function planFilterGrad(
   const tilesY = Math.ceil(K / (THREADS * rowsPerThread));
   const wantedSplits = Math.max(1, Math.ceil(opts.targetWorkgroups / (tilesX * tilesY)));
   const minChunk = Math.ceil(opts.minChunk / TM) * TM;
-  const chunk = Math.max(minChunk, Math.ceil(M / wantedSplits / TM) * TM);
+  // WebGPU guarantees 65,535 workgroups per dispatch dimension; the chunks are along z.
+  const chunk = Math.max(minChunk, Math.ceil(M / wantedSplits / TM) * TM, Math.ceil(M / MAX_SPLITS / TM) * TM);
   const splits = Math.ceil(M / chunk);
   // One chunk never needs to be longer than M (rounded up to a whole step).
   const usedChunk = splits === 1 ? Math.ceil(M / TM) * TM : chunk;
