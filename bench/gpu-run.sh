@@ -46,8 +46,10 @@ done
 export FASHION_MNIST_DIR="$DATA"
 
 if [ "$LOCAL" = 1 ]; then
+  # Unpacked for this run only: the kit must keep its size for the device run.
   dawn="$KIT/node_modules/webgpu/dist/linux-x64/dawn.node"
-  [ -f "$dawn" ] || xz -dc "$KIT/dawn.node.xz" > "$dawn"
+  xz -dc "$KIT/dawn.node.xz" > "$dawn"
+  trap 'rm -rf "$DATA" "$dawn"' EXIT
   KITCMD=(env DEVICE_KIT_DATA="$KIT/data" node "$KIT/app.mjs")
 else
   KITCMD=(bash "$KIT/run.sh")
