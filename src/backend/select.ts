@@ -6,7 +6,9 @@
  *  1. `tensorflow`: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (optional
  *     peer dependencies; libtensorflow, CUDA for the -gpu one);
  *  2. `webgpu`: `@tensorflow/tfjs-backend-webgpu` on the Dawn bindings of the `webgpu`
- *     package (optional peer dependencies), when Dawn finds a GPU adapter;
+ *     package (optional peer dependencies), when Dawn finds a hardware GPU adapter (a
+ *     software adapter, `isFallbackAdapter`, is skipped; asked for explicitly, it is taken
+ *     with a warning);
  *  3. `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK; single-threaded in Node);
  *  4. `cpu`: the pure-JavaScript backend of `@tensorflow/tfjs`, always present.
  */
@@ -67,6 +69,12 @@ export interface BackendSelection {
   device?: string;
   /** Kernels this library registered for the chosen backend. */
   kernelOverrides: string[];
+  /**
+   * What the caller should know about the choice (a software WebGPU adapter asked for
+   * explicitly, ...). Each is also passed to `log`, or written with `console.warn` when
+   * there is no `log`.
+   */
+  warnings: string[];
 }
 
 /** Thrown when a backend named explicitly cannot be used in this process. */
@@ -84,7 +92,7 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-type Probe = { ok: true; reason: string; device?: string } | { ok: false; reason: string };
+type Probe = { ok: true; reason: string; device?: string; warning?: string } | { ok: false; reason: string };
 
 const OPTION_KEYS = ['backend', 'wasmPaths', 'log'] as const;
 
@@ -157,8 +165,22 @@ async function probeTensorflow(): Promise<Probe> {
   return { ok: false, reason: reasons.join('; ') };
 }
 
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
 interface AdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: AdapterInfoLike;
+  /** Older spelling of `info.isFallbackAdapter` (undefined in current Dawn). */
+  isFallbackAdapter?: boolean;
+}
+
+interface GpuLike {
+  requestAdapter: (options?: { powerPreference?: 'low-power' | 'high-performance' }) => Promise<AdapterLike | null>;
 }
 
 function describeAdapter(adapter: AdapterLike): string {
@@ -170,34 +192,69 @@ function describeAdapter(adapter: AdapterLike): string {
   return `${parts.length > 0 ? parts.join(' ') : 'WebGPU adapter'} (Dawn)`;
 }
 
-async function probeWebgpu(): Promise<Probe> {
-  if (tf.findBackendFactory('webgpu') === null) {
-    let webgpuModule: { create: (options: string[]) => unknown; globals: object };
+/**
+ * Whether the adapter is a software one (SwiftShader, lavapipe, WARP): WebGPU reports it
+ * with `isFallbackAdapter`. Such an adapter runs on the CPU, far slower than the wasm backend.
+ */
+export function isSoftwareAdapter(adapter: AdapterLike): boolean {
+  return adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+}
+
+/** The WebGPU entry point already set up in this process (a browser, or an earlier selection). */
+function existingGpu(): GpuLike | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu;
+}
+
+async function probeWebgpu(auto: boolean): Promise<Probe> {
+  let gpu = existingGpu();
+  let webgpuModule: { create: (options: string[]) => unknown; globals: object } | undefined;
+  if (gpu === undefined) {
+    let loaded: NonNullable<typeof webgpuModule>;
     try {
-      webgpuModule = (await import('webgpu')) as unknown as typeof webgpuModule;
+      loaded = (await import('webgpu')) as unknown as typeof loaded;
     } catch (err) {
       if (isMissingModule(err, 'webgpu')) {
         return { ok: false, reason: `package \`webgpu\` (Dawn bindings for Node) is not installed or incomplete (${errorMessage(err)})` };
       }
       return { ok: false, reason: `package \`webgpu\` failed to load (${errorMessage(err)})` };
     }
-    let gpu: { requestAdapter: () => Promise<AdapterLike | null> };
-    let adapter: AdapterLike | null;
     try {
-      gpu = webgpuModule.create([]) as typeof gpu;
-      adapter = await gpu.requestAdapter();
+      gpu = loaded.create([]) as GpuLike;
     } catch (err) {
       return { ok: false, reason: `Dawn failed to start (${errorMessage(err)})` };
     }
-    if (adapter === null) return { ok: false, reason: 'no GPU adapter was found (Dawn requestAdapter() returned null)' };
+    webgpuModule = loaded;
+  }
+  let adapter: AdapterLike | null;
+  try {
+    // The descriptor tfjs-backend-webgpu itself uses, so that both see the same adapter.
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { ok: false, reason: `Dawn failed to start (${errorMessage(err)})` };
+  }
+  if (adapter === null) return { ok: false, reason: 'no GPU adapter was found (Dawn requestAdapter() returned null)' };
+  const device = describeAdapter(adapter);
+  const software = isSoftwareAdapter(adapter);
+  if (software && auto) {
+    return {
+      ok: false,
+      reason:
+        `the only adapter found, ${device}, is a software adapter (isFallbackAdapter) that runs on the CPU, ` +
+        'far slower than wasm; ask for `webgpu` explicitly to use it',
+    };
+  }
+  if (tf.findBackendFactory('webgpu') === null) {
     // tfjs-backend-webgpu registers itself at import time only when navigator.gpu exists,
     // so the globals are set up before it is imported.
-    Object.assign(globalThis, webgpuModule.globals);
-    const g = globalThis as { navigator?: object };
-    if (g.navigator === undefined) {
-      g.navigator = { gpu };
-    } else {
-      Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, enumerable: true, writable: true });
+    if (webgpuModule !== undefined) {
+      Object.assign(globalThis, webgpuModule.globals);
+      const g = globalThis as { navigator?: object };
+      if (g.navigator === undefined) {
+        g.navigator = { gpu };
+      } else {
+        Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, enumerable: true, writable: true });
+      }
     }
     try {
       await import('@tensorflow/tfjs-backend-webgpu');
@@ -213,14 +270,20 @@ async function probeWebgpu(): Promise<Probe> {
         reason: '@tensorflow/tfjs-backend-webgpu did not register (was it imported before navigator.gpu was set up?)',
       };
     }
-    const failure = await activate('webgpu');
-    if (failure !== undefined) return { ok: false, reason: failure };
-    return { ok: true, reason: 'Dawn found a GPU adapter', device: describeAdapter(adapter) };
   }
-  // Registered already (a browser, or set up earlier in this process).
   const failure = await activate('webgpu');
   if (failure !== undefined) return { ok: false, reason: failure };
-  return { ok: true, reason: 'the webgpu backend is registered and initialised', device: 'WebGPU adapter' };
+  if (software) {
+    return {
+      ok: true,
+      reason: 'Dawn found a software adapter',
+      device,
+      warning:
+        `the WebGPU adapter ${device} is a software adapter (isFallbackAdapter): it runs on the CPU, ` +
+        'far slower than a GPU and than the wasm backend',
+    };
+  }
+  return { ok: true, reason: 'Dawn found a GPU adapter', device };
 }
 
 async function probeWasm(wasmPaths: string | undefined): Promise<Probe> {
@@ -269,7 +332,7 @@ export async function selectBackend(options?: SelectBackendOptions): Promise<Bac
 
   const probes: Record<BackendName, () => Promise<Probe>> = {
     tensorflow: probeTensorflow,
-    webgpu: probeWebgpu,
+    webgpu: () => probeWebgpu(choice === 'auto'),
     wasm: () => probeWasm(wasmPaths),
     cpu: probeCpu,
   };
@@ -290,7 +353,12 @@ export async function selectBackend(options?: SelectBackendOptions): Promise<Bac
         (probe.device === undefined ? '' : `; device: ${probe.device}`) +
         (kernelOverrides.length > 0 ? `; kernel overrides: ${kernelOverrides.join(', ')}` : ''),
     );
-    const selection: BackendSelection = { name, reason, skipped, kernelOverrides };
+    const warnings = probe.warning === undefined ? [] : [probe.warning];
+    for (const w of warnings) {
+      if (log !== undefined) log(`backend ${name}: warning: ${w}`);
+      else console.warn(`autolrs: backend ${name}: ${w}`);
+    }
+    const selection: BackendSelection = { name, reason, skipped, kernelOverrides, warnings };
     if (probe.device !== undefined) selection.device = probe.device;
     return selection;
   }

@@ -72,6 +72,12 @@ export interface TrainConfig {
   steps: number | undefined;
   /** Epochs; used when `steps` is undefined. */
   epochs: number | undefined;
+  /**
+   * Wall-clock limit of the training, in minutes: training stops at the first step that
+   * ends past it (a search under way is then restored), and the run is evaluated and
+   * plotted as usual. Undefined: no limit.
+   */
+  maxMinutes: number | undefined;
   batchSize: number;
   /** LR of the baseline schedules (their base or peak LR), and of the Schedule-Free optimizers. */
   lr: number;
@@ -121,7 +127,7 @@ export interface TrainConfig {
   quiet: boolean;
 }
 
-type PresetValues = Omit<TrainConfig, 'preset' | 'data' | 'dataDir' | 'backend' | 'schedule' | 'strategy' | 'out' | 'verbose' | 'quiet'>;
+type PresetValues = Omit<TrainConfig, 'preset' | 'data' | 'dataDir' | 'backend' | 'schedule' | 'strategy' | 'maxMinutes' | 'out' | 'verbose' | 'quiet'>;
 
 /**
  * The presets.
@@ -239,6 +245,7 @@ Options:
   --backend <name>       auto (default), tensorflow, webgpu, wasm, cpu
   --steps <n>            optimizer steps in all, LR probes included
   --epochs <n>           epochs instead of --steps
+  --max-minutes <x>      stop training after this many minutes (then evaluate and plot)
   --batch-size <n>       examples per step
   --lr <x>               LR of the baseline schedules (base or peak LR) and of the
                          Schedule-Free optimizers (default: theirs, 1.0 for SGD, 0.0025 for AdamW)
@@ -288,6 +295,7 @@ const OPTIONS = {
   backend: { type: 'string' },
   steps: { type: 'string' },
   epochs: { type: 'string' },
+  'max-minutes': { type: 'string' },
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
   optimizer: { type: 'string' },
@@ -392,6 +400,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
     strategy: opt('strategy', (v) => choice('strategy', v, STRATEGIES), 'cooldown' as StrategyName),
     steps,
     epochs,
+    maxMinutes: opt('max-minutes', (v) => number('max-minutes', v, positive, 'a number > 0'), undefined as number | undefined),
     batchSize: opt('batch-size', (v) => integer('batch-size', v, 1), p.batchSize),
     lr: opt('lr', (v) => number('lr', v, positive, 'a number > 0'), scheduleFreeLr ?? p.lr),
     optimizer,

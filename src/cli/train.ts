@@ -47,7 +47,14 @@ export interface TrainIO {
 /** What `summary.json` holds. */
 export interface TrainSummary {
   config: TrainConfig;
-  backend: { name: string; reason: string; skipped: Array<{ name: string; reason: string }>; device: string | null; kernelOverrides: string[] };
+  backend: {
+    name: string;
+    reason: string;
+    skipped: Array<{ name: string; reason: string }>;
+    device: string | null;
+    kernelOverrides: string[];
+    warnings: string[];
+  };
   model: { name: string; depth: number; width: number; parameters: number };
   data: { train: number; validation: number; test: number; batchesPerEpoch: number };
   /** Optimizer steps in all: LR probes and range-test steps included. */
@@ -55,6 +62,8 @@ export interface TrainSummary {
   /** Every gradient step taken: LR range test, probes, training and cooldown. */
   gradientSteps: number;
   epochs: number;
+  /** What ended the training: the step budget (or the data), or `--max-minutes`. */
+  stoppedBy: 'steps' | 'time';
   wallTimeSeconds: number;
   trainTimeSeconds: number;
   evaluateTimeSeconds: number;
@@ -87,7 +96,8 @@ export interface TrainSummary {
     evaluatedAt: 'x';
     batchNorm: { layers: number; batches: number; batchSize: number; seconds: number };
   };
-  files: { dir: string; steps: string; summary: string; svg: string; png: string };
+  /** `png` is null where the native PNG renderer cannot load (a bundle without node_modules). */
+  files: { dir: string; steps: string; summary: string; svg: string; png: string | null };
 }
 
 /** Name of the run folder: the local time, e.g. 2026-11-22T17-55-03 (a suffix when taken). */
@@ -204,9 +214,11 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const say = io.out;
 
   // Backend.
-  const selection: BackendSelection = await selectBackend({ backend: config.backend });
+  // The selection is printed below from what it returns, warnings included.
+  const selection: BackendSelection = await selectBackend({ backend: config.backend, log: () => {} });
   say(`Backend: ${selection.name} (${selection.reason})${selection.device ? ` on ${selection.device}` : ''}`);
   for (const s of selection.skipped) say(`  skipped ${s.name}: ${s.reason}`);
+  for (const w of selection.warnings) say(`  warning: ${w}`);
 
   // Data.
   const data = await loadFashionMnist({
@@ -330,6 +342,9 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   if (recipe) stepsLog.recordSteps(recipe.rangeTest.lrs.map((lr, i) => ({ lr, loss: recipe.rangeTest.losses[i]!, phase: 'range-test' as const })));
   const auto = tuner ?? cooldown;
   const phaseName = config.schedule === 'autolrs' ? null : config.schedule;
+  const deadline = config.maxMinutes === undefined ? Infinity : performance.now() + config.maxMinutes * 60_000;
+  // Set from the callback below (an object, so the compiler does not narrow it to 'steps').
+  const stop: { by: 'steps' | 'time' } = { by: 'steps' };
   const budget = new (class extends tf.Callback {
     override async onBatchEnd(): Promise<void> {
       const last = stepsLog.last;
@@ -342,6 +357,10 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
         loss: last?.loss ?? null,
       });
       if (stepsLog.step >= total) model.stopTraining = true;
+      else if (performance.now() > deadline) {
+        stop.by = 'time';
+        model.stopTraining = true;
+      }
     }
   })();
 
@@ -391,7 +410,8 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${gradientSteps} gradient steps` +
       (auto ? ` (${searchSteps} of them in LR probes${rangeTestSteps > 0 ? `, ${rangeTestSteps} in the LR range test` : ''})` : '') +
       (recipe ? ` (${rangeSteps} of them in the LR range test)` : '') +
-      ` in ${fmtSeconds(trainTime)}`,
+      ` in ${fmtSeconds(trainTime)}` +
+      (stop.by === 'time' ? ` (stopped by --max-minutes ${config.maxMinutes})` : ''),
   );
 
   // Plot.
@@ -410,7 +430,15 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   const spec = scheduleSpec(stepsLog.records, { title, subtitle, stages: history, epochs: stepsLog.epochs });
   const svg = await renderSvg(spec);
   await writeFile(files.svg, svg);
-  await writeFile(files.png, await renderPng(svg));
+  // The PNG needs the native @resvg/resvg-js; where it cannot load (a bundle carried
+  // without node_modules to another machine), the SVG is the plot.
+  let png: string | null = files.png;
+  try {
+    await writeFile(files.png, await renderPng(svg));
+  } catch (err) {
+    png = null;
+    say(`PNG skipped (${err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err)}); the plot is ${files.svg}`);
+  }
 
   const summary: TrainSummary = {
     config,
@@ -420,11 +448,13 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
       skipped: selection.skipped,
       device: selection.device ?? null,
       kernelOverrides: selection.kernelOverrides,
+      warnings: selection.warnings,
     },
     model: { name: `resnet${depth}`, depth, width: config.width, parameters },
     data: { train: data.train.size, validation: validation?.size ?? 0, test: data.test.size, batchesPerEpoch: bpe },
     steps: stepsTaken,
     gradientSteps,
+    stoppedBy: stop.by,
     epochs: stepsLog.epochs.length,
     wallTimeSeconds: (performance.now() - t0) / 1000,
     trainTimeSeconds: trainTime,
@@ -451,7 +481,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
             maxLr: recipe.maxLr,
           },
     scheduleFree,
-    files,
+    files: { ...files, png },
   };
   await writeFile(files.summary, JSON.stringify(summary, null, 2) + '\n');
   model.dispose();
@@ -459,7 +489,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   optimizer.dispose();
   say(
     `Done in ${fmtSeconds(summary.wallTimeSeconds)}: test accuracy ${(100 * testAccuracy).toFixed(2)} %, ${stepsTaken} steps on ${selection.name}; ` +
-      `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg, schedule.png}`,
+      `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg${png === null ? '' : ', schedule.png'}}`,
   );
   return summary;
 }

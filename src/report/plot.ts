@@ -358,7 +358,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Renders SVG text to a PNG image (system fonts). */
 export async function renderPng(svg: string, options: { scale?: number } = {}): Promise<Uint8Array> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  // A computed specifier keeps bundlers from inlining the native module (a bundle carried
+  // without node_modules then fails here, and callers keep the SVG).
+  const resvgName = ['@resvg', 'resvg-js'].join('/');
+  const { Resvg } = (await import(resvgName)) as typeof import('@resvg/resvg-js');
   const scale = options.scale ?? 1.5;
   const resvg = new Resvg(svg, {
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

@@ -53,6 +53,13 @@ describe('parseCommandLine', () => {
     expect(config(['--optimizer', 'adam'])).toMatchObject({ schedule: 'autolrs', lr: PRESET_VALUES.quick.lr });
   });
 
+  it('takes a wall-clock limit with --max-minutes (none by default)', () => {
+    expect(config([]).maxMinutes).toBeUndefined();
+    expect(config(['--preset', 'full', '--max-minutes', '2.5'])).toMatchObject({ preset: 'full', steps: 14000, maxMinutes: 2.5 });
+    expect(() => config(['--max-minutes', '0'])).toThrow(new CliError('Expected `--max-minutes` to be a number > 0, got "0".'));
+    expect(() => config(['--max-minutes', 'soon'])).toThrow(new CliError('Expected `--max-minutes` to be a number > 0, got "soon".'));
+  });
+
   it('accepts every schedule name', () => {
     for (const s of SCHEDULES) expect(config(['--schedule', s]).schedule).toBe(s);
   });

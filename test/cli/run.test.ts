@@ -72,6 +72,7 @@ describe('autolrs command line', () => {
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
     expect(summary.steps).toBe(48);
     expect(summary.gradientSteps).toBe(48);
+    expect(summary.stoppedBy).toBe('steps');
     expect(summary.config.preset).toBe('smoke');
     expectAccuracyOf(summary, r.stdout, 200);
     expect(summary.backend.name).toMatch(/wasm|cpu|webgpu|tensorflow/);
@@ -142,6 +143,20 @@ describe('autolrs command line', () => {
 
   });
 
+  it('stops at --max-minutes, then evaluates and plots as usual', async () => {
+    const out = join(dir, 'timed');
+    const r = await autolrs(['train', '--preset', 'smoke', '--max-minutes', '0.0001', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Test accuracy: .* after \d+ gradient steps .*\(stopped by --max-minutes 0\.0001\)$/m);
+    const runDir = join(out, readdirSync(out)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as TrainSummary;
+    expect(summary.stoppedBy).toBe('time');
+    // The first search (2 probes of 3 steps) runs before the first training step, which ends the run.
+    expect(summary.gradientSteps).toBe(2 * 3 + 1);
+    expect(summary.steps).toBe(summary.gradientSteps);
+    expect(existsSync(join(runDir, 'schedule.png'))).toBe(true);
+  });
+
   it('runs a baseline schedule with the same log and plot, and the model it trains beats chance on the test images', async () => {
     const out = join(dir, 'runs-step');
     const r = await autolrs(['train', '--preset', 'smoke', '--schedule', 'step', '--steps', '64', '--lr', '0.2', '--out', out]);
@@ -160,6 +175,7 @@ describe('autolrs command line', () => {
     expect(summary.testAccuracy).toBeGreaterThan(0.3);
     expect(existsSync(join(runDir, 'schedule.png'))).toBe(true);
   });
+
   it('trains with Schedule-Free AdamW at a constant LR and evaluates its average x after a batch-norm re-estimate', async () => {
     const out = join(dir, 'runs-sf');
     const r = await autolrs(['train', '--preset', 'smoke', '--optimizer', 'schedule-free-adamw', '--steps', '16', '--out', out]);

@@ -6,12 +6,14 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { KernelOverride } from './call-kernel.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter-wasm.js';
+import { conv2DBackpropFilterWebgpuOverride } from './conv2d-backprop-filter-webgpu.js';
 import { conv2DBackpropInputWasmOverride } from './conv2d-backprop-input-wasm.js';
 import { tileWasmOverride } from './tile-wasm.js';
 
 /** Every override this library provides, by backend name. */
 export const KERNEL_OVERRIDES: Readonly<Record<string, readonly KernelOverride[]>> = {
   wasm: [{ config: conv2DBackpropFilterWasmConfig }, conv2DBackpropInputWasmOverride, tileWasmOverride],
+  webgpu: [conv2DBackpropFilterWebgpuOverride],
 };
 
 /**
