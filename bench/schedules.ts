@@ -2,6 +2,8 @@
  * Head-to-head: does AutoLRS beat tuned schedules with the same step budget?
  *
  *   npx tsx bench/schedules.ts --quick                 # CPU (wasm), a few minutes
+ *   npx tsx bench/schedules.ts --task cnn-momentum --resume    # the CPU tasks of bench/README.md
+ *   npx tsx bench/schedules.ts --task resnet8-adam --resume
  *   npx tsx bench/schedules.ts --resume                # the full default (ResNet-20, for a GPU)
  *
  * Every method gets the same number of optimizer steps (`--budget`); AutoLRS's search
@@ -18,8 +20,13 @@
  *   --batch N (128)   --budget N steps per run (1400)   --eval-every N (100)   --seeds N (3)
  *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant
  *   --peers lr-finder-onecycle,schedule-free (both; `none` for neither)
- *   --k N (10)  --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
- *   --min-lr/--max-lr AutoLRS range (the grid's ends)   --momentum (0.9)
+ *   --task cnn-momentum|resnet8-adam   a preset (below); later flags override it
+ *   --optimizer momentum|adam (momentum)   --momentum (0.9)
+ *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
+ *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X (the strategy's defaults)
+ *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
+ *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
+ *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
  *   --backend auto|tensorflow|webgpu|wasm|cpu (auto)
  *   --resume        skip runs already in the results file (config must match)
  *   --max-minutes M start no new run after M minutes (then rerun with --resume)
@@ -28,6 +35,13 @@
  *   --plot-only     re-render the plot from the results file
  *   --quick         cnn, 5000 train / 1000 val / 1000 test, batch 32, budget 420, 2 seeds,
  *                   grid 0.01,0.04,0.16, eval every 30
+ *
+ * Tasks (CPU-sized, 3 seeds, 4-point grids around each optimizer's customary LR, baselines
+ * constant, step, cosine and one-cycle, both peers; AutoLRS with a 3-decade range):
+ *   cnn-momentum   the CNN, SGD momentum 0.9, 20,000 / 2,000 / 10,000 images, batch 32, 2,500 steps,
+ *                  grid 0.01,0.03,0.1,0.3, AutoLRS in [1e-3, 1]
+ *   resnet8-adam   the main job's model (ResNet-8, width 8), Adam, 55,000 / 5,000 / 10,000 images,
+ *                  batch 32, 2,548 steps, grid 0.001,0.003,0.01,0.03, AutoLRS in [1e-4, 0.1]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -61,6 +75,8 @@ interface Cli {
   tag: string | undefined;
   plotOnly: boolean;
   quick: boolean;
+  /** Results files of parts of one benchmark to combine. */
+  merge: string[] | null;
 }
 
 /** The results file. */
@@ -84,9 +100,54 @@ function usage(message: string): never {
   process.exit(2);
 }
 
+/** The CPU-sized tasks of the head-to-head. */
+export const TASKS = ['cnn-momentum', 'resnet8-adam'] as const;
+export type Task = (typeof TASKS)[number];
+
+function taskConfig(task: Task): HeadToHeadConfig {
+  const common = {
+    data: 'fashion-mnist' as const,
+    testSize: 10000,
+    batchSize: 32,
+    evalEvery: 250,
+    seeds: 3,
+    baselines: ['constant', 'step', 'cosine', 'one-cycle'] as Baseline[],
+    peers: [...PEERS],
+    momentum: 0.9,
+  };
+  return task === 'cnn-momentum'
+    ? {
+        ...common,
+        model: 'cnn',
+        baseWidth: 16,
+        trainSize: 20000,
+        validationSize: 2000,
+        budget: 2500,
+        grid: [0.01, 0.03, 0.1, 0.3],
+        optimizer: 'momentum',
+        autolrs: { strategy: 'cooldown', minLr: 1e-3, maxLr: 1, options: {} },
+      }
+    : {
+        ...common,
+        model: 'resnet8',
+        baseWidth: 8,
+        trainSize: 55000,
+        validationSize: 5000,
+        budget: 2548,
+        grid: [0.001, 0.003, 0.01, 0.03],
+        optimizer: 'adam',
+        autolrs: { strategy: 'cooldown', minLr: 1e-4, maxLr: 0.1, options: {} },
+      };
+}
+
 function parse(argv: string[]): Cli {
   const quick = argv.includes('--quick');
-  const c: HeadToHeadConfig = quick
+  const taskAt = argv.indexOf('--task');
+  const task = taskAt >= 0 ? (argv[taskAt + 1] as Task) : undefined;
+  if (task !== undefined && !(TASKS as readonly string[]).includes(task)) usage(`Expected \`--task\` to be one of ${TASKS.join(', ')}, got ${JSON.stringify(task)}.`);
+  const c: HeadToHeadConfig = task !== undefined
+    ? taskConfig(task)
+    : quick
     ? {
         model: 'cnn',
         baseWidth: 16,
@@ -102,7 +163,7 @@ function parse(argv: string[]): Cli {
         baselines: [...BASELINES],
         peers: [...PEERS],
         momentum: 0.9,
-        autolrs: scaledAutoLRS(420, 0.01, 0.16),
+        autolrs: { strategy: 'cooldown', minLr: 1.6e-4, maxLr: 0.16, options: {} },
       }
     : {
         model: 'resnet20',
@@ -119,10 +180,11 @@ function parse(argv: string[]): Cli {
         baselines: [...BASELINES],
         peers: [...PEERS],
         momentum: 0.9,
-        autolrs: scaledAutoLRS(1400, 0.01, 1),
+        autolrs: { strategy: 'cooldown', minLr: 1e-3, maxLr: 1, options: {} },
       };
-  const cli: Cli = { config: c, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick };
-  const over: { k?: number; tau?: number; tauPrime?: number; tauMax?: number; minLr?: number; maxLr?: number } = {};
+  const cli: Cli = { config: c, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick, merge: null };
+  const over: { k?: number; tau?: number; tauPrime?: number; tauMax?: number; minLr?: number; maxLr?: number; strategy?: 'cooldown' | 'reference' } = {};
+  const cooldownOptions: Record<string, number> = {};
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) usage(`Expected \`${flag}\` to be an integer >= ${min}, got ${JSON.stringify(v)}.`);
@@ -143,6 +205,42 @@ function parse(argv: string[]): Cli {
     switch (flag) {
       case '--quick':
         break;
+      case '--task':
+        take();
+        break;
+      case '--merge': {
+        const files: string[] = [];
+        while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) files.push(argv[++i]!);
+        if (files.length === 0) usage('Expected `--merge` to be followed by results files.');
+        cli.merge = files;
+        break;
+      }
+      case '--no-autolrs':
+        c.runAutolrs = false;
+        break;
+      case '--optimizer':
+        if (v !== 'momentum' && v !== 'adam') usage(`Expected \`--optimizer\` to be momentum or adam, got ${JSON.stringify(v)}.`);
+        c.optimizer = take() as 'momentum' | 'adam';
+        break;
+      case '--strategy':
+        if (v !== 'cooldown' && v !== 'reference') usage(`Expected \`--strategy\` to be cooldown or reference, got ${JSON.stringify(v)}.`);
+        over.strategy = take() as 'cooldown' | 'reference';
+        break;
+      case '--later-k':
+        cooldownOptions['laterK'] = int(flag, take(), 1);
+        break;
+      case '--probe-steps':
+        cooldownOptions['probeSteps'] = int(flag, take(), 2);
+        break;
+      case '--stages':
+        cooldownOptions['stages'] = int(flag, take(), 1);
+        break;
+      case '--cooldown-fraction': {
+        const x = Number(take());
+        if (!(x >= 0 && x < 1)) usage(`Expected \`--cooldown-fraction\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
+        cooldownOptions['cooldownFraction'] = x;
+        break;
+      }
       case '--resume':
         cli.resume = true;
         break;
@@ -241,19 +339,30 @@ function parse(argv: string[]): Cli {
         usage(`unknown argument ${JSON.stringify(flag)}`);
     }
   }
-  const minLr = over.minLr ?? c.grid[0]!;
-  const maxLr = over.maxLr ?? c.grid.at(-1)!;
-  const scaled = scaledAutoLRS(c.budget, minLr, maxLr, over.k ?? 10);
-  const tau = over.tau ?? scaled.tau;
-  c.autolrs = {
-    minLr,
-    maxLr,
-    k: over.k ?? 10,
-    tau,
-    tauPrime: over.tauPrime ?? (over.tau === undefined ? scaled.tauPrime : Math.max(3, Math.round(tau / 10))),
-    tauMax: over.tauMax ?? 4 * tau,
-  };
-  if (c.grid.length === 1 && c.autolrs.minLr >= c.autolrs.maxLr) usage('Expected `--min-lr` < `--max-lr` (a grid of one LR gives no range).');
+  const strategy = over.strategy ?? c.autolrs.strategy;
+  if (strategy === 'reference') {
+    const minLr = over.minLr ?? c.grid[0]!;
+    const maxLr = over.maxLr ?? c.grid.at(-1)!;
+    const scaled = scaledAutoLRS(c.budget, minLr, maxLr, over.k ?? 10).options as { tau: number; tauPrime: number };
+    const tau = over.tau ?? scaled.tau;
+    c.autolrs = {
+      strategy,
+      minLr,
+      maxLr,
+      options: {
+        k: over.k ?? 10,
+        tau,
+        tauPrime: over.tauPrime ?? (over.tau === undefined ? scaled.tauPrime : Math.max(3, Math.round(tau / 10))),
+        tauMax: over.tauMax ?? 4 * tau,
+      },
+    };
+  } else {
+    // Three decades ending at the grid's top, unless given.
+    const maxLr = over.maxLr ?? c.grid.at(-1)!;
+    const minLr = over.minLr ?? (over.maxLr === undefined ? maxLr / 1000 : c.autolrs.minLr);
+    c.autolrs = { strategy, minLr, maxLr, options: { ...(over.k === undefined ? {} : { k: over.k }), ...cooldownOptions } };
+  }
+  if (c.autolrs.minLr >= c.autolrs.maxLr) usage(`Expected \`--min-lr\` < \`--max-lr\`, got ${c.autolrs.minLr} and ${c.autolrs.maxLr}.`);
   return cli;
 }
 
@@ -281,7 +390,37 @@ async function main(): Promise<void> {
   const loadStart = machine().loadAverage;
 
   const outDir = process.env['OUT'];
-  const resolveName = (backend: string): string => `schedules-${cli.tag ?? `${cli.quick ? 'quick-' : ''}${backend}-${cli.config.model}`}.json`;
+  const taskAt = argv.indexOf('--task');
+  const taskName = taskAt >= 0 ? argv[taskAt + 1] : undefined;
+  const resolveName = (backend: string): string =>
+    `schedules-${cli.tag ?? `${cli.quick ? 'quick-' : ''}${backend}-${taskName ?? cli.config.model}`}.json`;
+
+  if (cli.merge !== null) {
+    // Parts of one benchmark (e.g. the baselines in one process, AutoLRS and the peers in
+    // another): their runs are combined under the configuration given on this command line.
+    if (cli.out === undefined) usage('Expected `--out` with `--merge`.');
+    const parts = cli.merge.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultsFile);
+    const runs: RunRecord[] = [];
+    for (const part of parts) {
+      const { baselines: _b, peers: _p, runAutolrs: _r, ...rest } = part.config;
+      const { baselines: _b2, peers: _p2, runAutolrs: _r2, ...want } = cli.config;
+      if (!sameConfig(rest as HeadToHeadConfig, want as HeadToHeadConfig)) usage('--merge: the parts were produced with other settings than this command line gives.');
+      for (const r of part.runs) if (!runs.some((x) => x.id === r.id)) runs.push(r);
+    }
+    const first = parts[0]!;
+    const merged: ResultsFile = {
+      ...first,
+      config: cli.config,
+      sessions: parts.flatMap((p) => p.sessions),
+      runs,
+      summary: summarize(cli.config, runs),
+    };
+    fs.writeFileSync(cli.out, `${JSON.stringify(merged, null, 1)}\n`);
+    const written = await writePlot(accuracySpec(merged.summary, plotTitle(merged)), cli.out.replace(/\.json$/, ''));
+    process.stderr.write(`${cli.out}, ${written.join(', ')}\n`);
+    printSummary(merged.summary);
+    return;
+  }
 
   if (cli.plotOnly) {
     const file = cli.out ?? path.join('bench', 'results', resolveName(cli.backend === 'auto' ? 'wasm' : cli.backend));

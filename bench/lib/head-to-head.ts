@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchesPerEpoch, makeDataset } from '../../src/data/batches.js';
 import type { FashionMnist } from '../../src/data/fashion-mnist.js';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
+import type { AutoLRSCooldown } from '../../src/scheduler/cooldown/callback.js';
 import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/scheduler/schedules/index.js';
 import { accuracy, buildModel, type BenchData, type BenchModel } from './setup.js';
 import { isPeer, PEER_DEFINITIONS, peerOptimizer, preparePeer, type Peer, type PeerRun } from './peers.js';
@@ -44,12 +45,15 @@ export const BASELINE_DEFINITIONS: Record<Baseline, string> = {
 
 /** AutoLRS's settings. */
 export interface AutoLRSSettings {
+  /** `cooldown` (the default strategy) or `reference` (the paper's algorithm). */
+  strategy: 'cooldown' | 'reference';
   minLr: number;
   maxLr: number;
-  tau: number;
-  tauPrime: number;
-  k: number;
-  tauMax: number;
+  /**
+   * The strategy's other options (cooldown: k, laterK, probeSteps, stages, cooldownFraction, ...;
+   * reference: tau, tauPrime, k, tauMax). Empty: the defaults.
+   */
+  options: Record<string, number>;
 }
 
 /** Everything that defines the benchmark (runs with different configs are not mixed). */
@@ -71,9 +75,13 @@ export interface HeadToHeadConfig {
   baselines: Baseline[];
   /** Zero-tuning peers run with every seed (none when absent, as in results files older than the peers). */
   peers?: Peer[];
-  /** SGD momentum of every run. */
+  /** Optimizer of every method but Schedule-Free: SGD with momentum, or Adam. Absent in older results files: momentum. */
+  optimizer?: 'momentum' | 'adam';
+  /** SGD momentum of every momentum run (and β of Schedule-Free SGD). */
   momentum: number;
   autolrs: AutoLRSSettings;
+  /** Whether AutoLRS runs (false in a part of the benchmark that runs only baselines). Absent: true. */
+  runAutolrs?: boolean;
 }
 
 /**
@@ -87,7 +95,17 @@ export function scaledAutoLRS(budget: number, minLr: number, maxLr: number, k = 
   if (tau <= tauPrime) {
     throw new RangeError(`Expected \`budget\` to allow τ > τ' >= 3 with k = ${k} (budget >= ${Math.ceil(28 * (1 + k / 10))}), got ${budget}.`);
   }
-  return { minLr, maxLr, tau, tauPrime, k, tauMax: 4 * tau };
+  return { strategy: 'reference', minLr, maxLr, options: { tau, tauPrime, k, tauMax: 4 * tau } };
+}
+
+/** A one-line description of AutoLRS's settings. */
+export function describeAutoLRS(a: AutoLRSSettings): string {
+  const opts = Object.entries(a.options)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return a.strategy === 'cooldown'
+    ? `AutoLRS (cooldown strategy: probes on common batches scored after a mini-cooldown, a final cooldown${opts ? `; ${opts}` : ', defaults'}), LR in [${a.minLr}, ${a.maxLr}], every probe step counted`
+    : `AutoLRS (reference strategy: ${opts}), LR in [${a.minLr}, ${a.maxLr}], search steps counted`;
 }
 
 /** A log-spaced grid of `n` LRs from `lo` to `hi`, rounded to 3 significant digits. */
@@ -98,8 +116,13 @@ export function logGrid(lo: number, hi: number, n: number): number[] {
 
 /** The AutoLRS part of a run's record. */
 export interface AutoLRSRunInfo {
+  strategy?: 'cooldown' | 'reference';
   stats: Record<string, number>;
-  stages: Array<{ stage: number; startStep: number; tau: number; tauPrime: number; chosenLr: number | null; trials: Array<{ lr: number; forecast: number; note?: string }> }>;
+  /**
+   * Every stage: its LR probes and the LR chosen. A trial's `value` is what the search
+   * was told: the forecast (reference) or the score after the mini-cooldown (cooldown).
+   */
+  stages: Array<{ stage: number; startStep: number; chosenLr: number | null; trials: Array<{ lr: number; forecast?: number; score?: number; note?: string }>; tau?: number; tauPrime?: number; probeSteps?: number }>;
   endState: string;
 }
 
@@ -135,8 +158,12 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(config.model, 1000 * (seed + 1), config.baseWidth);
   const startLr = method === 'autolrs' || isPeer(method) ? config.autolrs.minLr : lr!;
-  const task = { optimizer: 'momentum', momentum: config.momentum, batchSize: config.batchSize } as const;
-  const optimizer = isPeer(method) ? peerOptimizer(method, task, startLr) : tf.train.momentum(startLr, config.momentum);
+  const task = { optimizer: config.optimizer ?? 'momentum', momentum: config.momentum, batchSize: config.batchSize } as const;
+  const optimizer = isPeer(method)
+    ? peerOptimizer(method, task, startLr)
+    : task.optimizer === 'adam'
+      ? tf.train.adam(startLr)
+      : tf.train.momentum(startLr, config.momentum);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   let t0 = 0;
   let peer: PeerRun | null = null;
@@ -147,11 +174,30 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
 
   let schedule: tf.CustomCallbackArgs | tf.Callback | null = null;
   let tuner: AutoLRS | null = null;
+  let cooldown: AutoLRSCooldown | null = null;
   switch (method) {
-    case 'autolrs':
-      tuner = autoLRS({ strategy: 'reference', ...config.autolrs, seed });
-      schedule = tuner;
+    case 'autolrs': {
+      const a = config.autolrs;
+      if (a.strategy === 'reference') {
+        tuner = autoLRS({ strategy: 'reference', minLr: a.minLr, maxLr: a.maxLr, ...a.options, seed });
+        schedule = tuner;
+      } else {
+        // Its probes train on batches drawn from the training split and are scored on the
+        // validation split; every probe step counts in the budget, and the tuner ends fit there.
+        cooldown = autoLRS({
+          data: { x: data.train.xs, y: data.train.ys },
+          validationData: [validation.xs, validation.ys],
+          minLr: a.minLr,
+          maxLr: a.maxLr,
+          totalSteps: T,
+          batchSize: config.batchSize,
+          ...a.options,
+          seed,
+        });
+        schedule = cooldown;
+      }
       break;
+    }
     case 'step':
       schedule = multiStepLR({ lr: lr!, milestones: [Math.round(T / 2), Math.round((3 * T) / 4)], gamma: 0.1, interval: 'step' });
       break;
@@ -189,9 +235,13 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
       if (t0 === 0) t0 = performance.now();
     }
     override async onBatchEnd(): Promise<void> {
-      step++;
-      if (step % config.evalEvery === 0) pending = true;
-      // Before the tuner's own onBatchEnd: the phase is the one this step was taken in.
+      // The cooldown tuner runs before this callback and counts every gradient step, its
+      // probes' included; its searches end in a committed state (the best probe's), so every
+      // step after one can be evaluated.
+      const before = step;
+      step = cooldown !== null ? cooldown.globalStep : step + 1;
+      if (Math.floor(step / config.evalEvery) > Math.floor(before / config.evalEvery)) pending = true;
+      // Before the reference tuner's own onBatchEnd: the phase is the one this step was taken in.
       const committed = tuner === null || tuner.phase === 'train' || tuner.phase === 'warmup';
       if (pending && committed && step < T) {
         const wall = performance.now() - t0 - evalMs;
@@ -207,7 +257,7 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
 
   const dataset = makeDataset(data.train.xs, data.train.ys, { batchSize: config.batchSize, seed, dropRemainder: true });
   const perEpoch = batchesPerEpoch(data.train.size, config.batchSize, true);
-  const callbacks = schedule === null ? [evaluator] : [evaluator, schedule];
+  const callbacks = schedule === null ? [evaluator] : cooldown !== null ? [schedule, evaluator] : [evaluator, schedule];
   if (step < T) await model.fitDataset(dataset, { epochs: Math.ceil(T / perEpoch) + 1, callbacks: callbacks as tf.Callback[], verbose: 0 });
   const trainMs = performance.now() - t0 - evalMs;
   if (step !== T) throw new Error(`Expected the run to take ${T} steps, got ${step}.`);
@@ -221,8 +271,23 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
   curve.push({ step: T, wallMs: trainMs, acc: finalTestAcc });
 
   let autolrs: AutoLRSRunInfo | undefined;
+  if (cooldown !== null) {
+    autolrs = {
+      strategy: 'cooldown',
+      stats: { ...(cooldown.stats as unknown as Record<string, number>) },
+      stages: cooldown.history.map((s) => ({
+        stage: s.stage,
+        startStep: s.startStep,
+        probeSteps: s.probeSteps,
+        chosenLr: s.chosenLr ?? null,
+        trials: s.trials.map((t) => ({ lr: t.lr, score: t.score, ...(t.note === undefined ? {} : { note: t.note }) })),
+      })),
+      endState: cooldown.done ? 'budget-spent' : 'trained',
+    };
+  }
   if (tuner !== null) {
     autolrs = {
+      strategy: 'reference',
       stats: { ...(tuner.stats as unknown as Record<string, number>) },
       stages: tuner.history.map((s) => ({
         stage: s.stage,
@@ -291,7 +356,7 @@ export function plan(config: HeadToHeadConfig, done: readonly RunRecord[]): Plan
   const have = new Set(done.map((r) => r.id));
   const out: PlannedRun[] = [];
   for (const b of config.baselines) for (const lr of config.grid) out.push({ method: b, lr, seed: 0, role: 'tune' });
-  for (let s = 0; s < config.seeds; s++) out.push({ method: 'autolrs', lr: null, seed: s, role: 'final' });
+  if (config.runAutolrs !== false) for (let s = 0; s < config.seeds; s++) out.push({ method: 'autolrs', lr: null, seed: s, role: 'final' });
   for (const p of config.peers ?? []) for (let s = 0; s < config.seeds; s++) out.push({ method: p, lr: null, seed: s, role: 'final' });
   const tuned = tunedLrs(config, done);
   for (const b of config.baselines) {
@@ -378,11 +443,7 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
     }
     methods.push(summary);
   };
-  add(
-    'autolrs',
-    null,
-    `AutoLRS: τ=${config.autolrs.tau}, τ'=${config.autolrs.tauPrime}, k=${config.autolrs.k}, τmax=${config.autolrs.tauMax}, LR in [${config.autolrs.minLr}, ${config.autolrs.maxLr}], search steps counted`,
-  );
+  add('autolrs', null, describeAutoLRS(config.autolrs));
   for (const b of config.baselines) {
     const lr = tuned[b];
     if (lr !== undefined) add(b, lr, BASELINE_DEFINITIONS[b]);
@@ -393,7 +454,8 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
   // The target comes from the tuned baselines only; AutoLRS is compared with the peers too.
   const baselineSummaries = methods.filter((m) => m.method !== 'autolrs' && !isPeer(m.method));
   const others = methods.filter((m) => m.method !== 'autolrs');
-  const complete = methods.length === config.baselines.length + 1 + peers.length && methods.every((m) => m.seeds.length === config.seeds);
+  const complete =
+    methods.length === config.baselines.length + (config.runAutolrs === false ? 0 : 1) + peers.length && methods.every((m) => m.seeds.length === config.seeds);
   const target = baselineSummaries.length > 0 ? targetAccuracy(baselineSummaries.map((m) => m.finalTestAcc.mean)) : null;
   if (target !== null) {
     for (const m of methods) {
@@ -427,7 +489,7 @@ export function summarize(config: HeadToHeadConfig, runs: readonly RunRecord[]):
       ? null
       : {
           trials: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.length, 0), 0),
-          negativeForecasts: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.filter((t) => t.forecast < 0).length, 0), 0),
+          negativeForecasts: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.filter((t) => t.forecast !== undefined && t.forecast < 0).length, 0), 0),
           penalized: autoRuns.reduce((a, r) => a + r.autolrs!.stages.reduce((b, st) => b + st.trials.filter((t) => t.note !== undefined).length, 0), 0),
           chosenLrs: autoRuns.map((r) => r.autolrs!.stages.filter((st) => st.chosenLr !== null).map((st) => Number(st.chosenLr!.toPrecision(3)))),
         };

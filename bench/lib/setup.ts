@@ -12,7 +12,7 @@ import { loadFashionMnist, type FashionMnist } from '../../src/data/fashion-mnis
 import { resnetCifar } from '../../src/models/resnet.js';
 
 /** Models the benchmarks can build. */
-export const BENCH_MODELS = ['resnet20', 'cnn', 'mlp'] as const;
+export const BENCH_MODELS = ['resnet20', 'resnet8', 'cnn', 'mlp'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
 /** Data sets the benchmarks can load. */
@@ -23,7 +23,8 @@ export type BenchData = (typeof BENCH_DATA)[number];
 export function describeModel(name: BenchModel, baseWidth: number): string {
   switch (name) {
     case 'resnet20':
-      return `ResNet-20 (CIFAR ResNet v1, option-A shortcuts, widths ${baseWidth}/${2 * baseWidth}/${4 * baseWidth}, batch norm)`;
+    case 'resnet8':
+      return `ResNet-${name.slice(6)} (CIFAR ResNet v1, option-A shortcuts, widths ${baseWidth}/${2 * baseWidth}/${4 * baseWidth}, batch norm)`;
     case 'cnn':
       return 'CNN: conv3x3(8)-ReLU-maxpool2, conv3x3(16)-ReLU-maxpool2, dense(10) softmax';
     case 'mlp':
@@ -39,7 +40,8 @@ export function describeModel(name: BenchModel, baseWidth: number): string {
 export function buildModel(name: BenchModel, seed: number, baseWidth = 16): tf.LayersModel {
   switch (name) {
     case 'resnet20':
-      return resnetCifar({ depth: 20, inputShape: [28, 28, 1], numClasses: 10, baseWidth, seed });
+    case 'resnet8':
+      return resnetCifar({ depth: name === 'resnet8' ? 8 : 20, inputShape: [28, 28, 1], numClasses: 10, baseWidth, seed });
     case 'cnn': {
       const m = tf.sequential({ name: 'cnn' });
       m.add(

@@ -345,6 +345,21 @@ export class BayesianOptimizer {
     }
   }
 
+  /**
+   * The Gaussian process's posterior mean and variance of `y` at each LR, fitted to every
+   * observation told so far (the fit draws hyperparameter restarts from the seeded
+   * generator, so it advances it). Throws a RangeError with fewer than two observations.
+   */
+  predict(lrs: readonly number[]): { mean: number[]; variance: number[] } {
+    if (this.#observations.length < 2) {
+      throw new RangeError(`Expected at least 2 observations to predict, got ${this.#observations.length}.`);
+    }
+    for (const [i, lr] of lrs.entries()) positiveNumber(`lrs[${i}]`, lr);
+    const model = this.#fit();
+    const p = model.posterior(lrs.map((lr) => [this.#toU(lr)]));
+    return { mean: [...p.mean], variance: [...p.variance] };
+  }
+
   #record(lr: number, source: AskSource, duplicatesTold: number): number {
     this.#lastAsk = { lr, source, duplicatesTold };
     return lr;

@@ -13,6 +13,11 @@ export interface LrSearch {
   stateDict(): unknown;
   /** Restores what {@link stateDict} returned. */
   loadStateDict(state: unknown): void;
+  /**
+   * Optional: the search's model of the value at each LR (e.g. a Gaussian process's
+   * posterior mean), used to recommend an LR between the ones tried.
+   */
+  predict?(lrs: readonly number[]): { mean: number[] };
 }
 
 /** Creates the search of one stage over [minLr, maxLr]. */

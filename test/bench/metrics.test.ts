@@ -67,8 +67,9 @@ describe('targetAccuracy, speedup, meanSd', () => {
 describe('scaledAutoLRS and logGrid', () => {
   it('fits three stages of τ, 2τ, 4τ with their searches in the budget', () => {
     const s = scaledAutoLRS(1400, 0.01, 1);
-    expect(s).toEqual({ minLr: 0.01, maxLr: 1, tau: 100, tauPrime: 10, k: 10, tauMax: 400 });
-    const cost = [1, 2, 4].reduce((a, m) => a + m * s.tau + s.k * m * s.tauPrime, 0);
+    expect(s).toEqual({ strategy: 'reference', minLr: 0.01, maxLr: 1, options: { tau: 100, tauPrime: 10, k: 10, tauMax: 400 } });
+    const o = s.options as { tau: number; tauPrime: number; k: number };
+    const cost = [1, 2, 4].reduce((a, m) => a + m * o.tau + o.k * m * o.tauPrime, 0);
     expect(cost).toBe(1400);
     expect(() => scaledAutoLRS(40, 0.01, 1)).toThrow(/budget/);
   });
@@ -92,7 +93,7 @@ describe('summarize on constructed runs', () => {
     grid: [0.1, 1],
     baselines: ['cosine', 'constant'],
     momentum: 0.9,
-    autolrs: { minLr: 0.1, maxLr: 1, tau: 10, tauPrime: 3, k: 2, tauMax: 40 },
+    autolrs: { strategy: 'reference', minLr: 0.1, maxLr: 1, options: { tau: 10, tauPrime: 3, k: 2, tauMax: 40 } },
   };
   const run = (method: RunRecord['method'], lr: number | null, seed: number, pts: Array<[number, number]>, valAcc = 0): RunRecord => ({
     id: `${method}|${lr === null ? '-' : lr}|${seed}`,

@@ -19,6 +19,7 @@
  * Training then runs at the LR chosen until the next stage; the last stage's LR decays
  * linearly to 0 over the final cooldown, which ends at T. Every probe step counts in T.
  */
+import { chooseLr } from './choose.js';
 import { judgeProbe, type ProbeNote } from './judge.js';
 import { cooldownLr, planStages, probeLr, type StagePlan } from './plan.js';
 import { resolveCooldownOptions, type CooldownOptions, type ResolvedCooldownOptions } from './options.js';
@@ -331,8 +332,12 @@ export class CooldownController {
     let lr: number;
     let kept: 'probe' | 'checkpoint';
     if (this.#best >= 0) {
-      lr = record.trials[this.#best]!.lr;
-      kept = 'probe';
+      const search = this.#search!;
+      const predict = record.trials.length >= 2 && search.predict !== undefined ? (lrs: number[]) => search.predict!(lrs).mean : undefined;
+      lr = chooseLr(record.trials, this.#o.tolerance, predict)!;
+      const best = record.trials[this.#best]!;
+      // The driver holds the snapshot of the best probe only.
+      kept = lr === best.lr ? 'probe' : 'checkpoint';
       this.#lastGoodLr = lr;
     } else if (record.trials.length === 0) {
       // Empty window (the LR in use sits at a bound the window cannot leave): carry on.

@@ -10,6 +10,7 @@ import {
   func,
   integerAtLeast,
   knownKeys,
+  nonNegativeNumber,
   numberInRange,
   oneOf,
   optionsObject,
@@ -77,6 +78,14 @@ export interface CooldownOptions {
    */
   windowAbove?: number;
   /**
+   * How far from the best score an LR may be and still be chosen, relative to |best|: the
+   * search takes the smallest LR whose score (read off the Gaussian process between the
+   * probes) is within `tolerance`·|best| of the best. 0 takes the lowest score. Short probes
+   * from a fresh model favour LRs larger than those that end a long run best; see `choose.ts`.
+   * @default 0.03
+   */
+  tolerance?: number;
+  /**
    * Probes of each search drawn as a stratified (Latin hypercube) design in log space before
    * the Gaussian process proposes.
    * @default 3
@@ -113,6 +122,7 @@ const KEYS = {
   cooldownFraction: true,
   windowBelow: true,
   windowAbove: true,
+  tolerance: true,
   nInitialPoints: true,
   acquisition: true,
   seed: true,
@@ -147,6 +157,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   if (windowBelow < 1) throw new RangeError(`Expected \`windowBelow\` to be a number >= 1, got ${windowBelow}.`);
   const windowAbove = finiteNumber('windowAbove', o.windowAbove ?? 2);
   if (windowAbove < 1) throw new RangeError(`Expected \`windowAbove\` to be a number >= 1, got ${windowAbove}.`);
+  const tolerance = nonNegativeNumber('tolerance', o.tolerance ?? 0.03);
   const nInitialPoints = integerAtLeast('nInitialPoints', o.nInitialPoints ?? 3, 1);
   const acquisition = oneOf('acquisition', o.acquisition ?? 'ei', ['ei', 'lcb'] as const);
   const seed = integerAtLeast('seed', o.seed ?? 0, 0);
@@ -165,6 +176,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     cooldownFraction,
     windowBelow,
     windowAbove,
+    tolerance,
     nInitialPoints,
     acquisition,
     seed,

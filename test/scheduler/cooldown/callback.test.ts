@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 
 const { x, y } = data(512, 3);
-const small = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, laterK: 2, stages: 2, seed: 1 };
+// tolerance 0: the search takes the lowest score, whose probe state is kept.
+const small = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, laterK: 2, stages: 2, seed: 1, tolerance: 0 };
 
 async function values(vars: tf.Variable[] | tf.LayersModel): Promise<Float32Array[]> {
   const list = Array.isArray(vars) ? vars : modelVariables(vars);
@@ -82,6 +83,33 @@ describe('cooldown strategy: probes', () => {
     replay.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(after[i]!.buffer))).toBe(true));
     start.dispose();
     tf.dispose(batches.flatMap((b) => [b.xs, b.ys] as tf.Tensor[]));
+    probe.dispose();
+  });
+
+  it('continues from the checkpoint, bit for bit, when the LR chosen is not the best probe (tolerance)', async () => {
+    const model = mlp();
+    const probe = new ProbeData({ x, y, batchSize: 16, seed: 1, scoreSize: 64 });
+    const before = await values(model);
+    const step = modelTrainStep(model);
+    const driver = new CooldownDriver(
+      { variables: modelVariables(model), optimizer: model.optimizer },
+      {
+        ...small,
+        // Any usable LR qualifies: the smallest LR of the usable range is chosen.
+        tolerance: 100,
+        trainStep: step,
+        probeBatches: (stage, count) => probe.batches(stage, count),
+        score: () => model.evaluate(probe.scoreSet.x, probe.scoreSet.y) as tf.Scalar,
+      },
+    );
+    await driver.begin();
+    const stage = driver.controller.history[0]!;
+    const usable = stage.trials.filter((t) => t.note === undefined).map((t) => t.lr);
+    expect(stage.chosenLr).toBeCloseTo(Math.min(...usable), 12);
+    expect(stage.kept).toBe('checkpoint');
+    const after = await values(model);
+    after.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(before[i]!.buffer))).toBe(true));
+    expect(driver.stats.keptProbeSteps).toBe(0);
     probe.dispose();
   });
 

@@ -29,6 +29,11 @@ function search(c: CooldownController, base: number, scoreOf: (lr: number) => nu
   return { ...c.endSearch(), bests };
 }
 
+/** A whole search whose base score is 2 (every probe below it counts as progress). */
+function search1(c: CooldownController, scoreOf: (lr: number) => number) {
+  return search(c, 2, scoreOf);
+}
+
 describe('CooldownController', () => {
   it('runs the planned stages: searches at the planned steps, training at the chosen LR, then the final cooldown to 0', () => {
     const s = scripted([[0.01, 0.1, 0.3, 0.05, 0.002, 0.02], [0.04, 0.06, 0.02], [0.03, 0.01, 0.02]]);
@@ -102,11 +107,31 @@ describe('CooldownController', () => {
     expect(penaltyFor(0)).toBe(1);
     expect(penaltyFor(2)).toBe(4);
     const s = scripted([[0.01, 0.1, 0.05, 0.02, 0.03, 0.04]]);
-    const c = new CooldownController({ ...opts, stages: 1, search: s.factory });
+    const c = new CooldownController({ ...opts, stages: 1, tolerance: 0, search: s.factory });
     c.start();
     // A log-likelihood-like loss below zero: the most negative score wins.
     const r = search(c, -3, (lr) => -3 - 10 * lr + (lr > 0.06 ? 5 : 0));
     expect(r).toMatchObject({ lr: 0.05, kept: 'probe' });
+  });
+
+  it('takes the smallest LR within the tolerance of the best score, read off the search model between probes', () => {
+    // Scores of a parabola in log10(lr) with its minimum 0.5 at 0.03; the search model is that parabola.
+    const f = (lr: number) => 0.5 + (Math.log10(lr) - Math.log10(0.03)) ** 2;
+    const lrs = [0.001, 0.01, 0.03, 0.1, 0.3, 0.003];
+    const search = scripted([lrs]);
+    const factory = (ctx: { stage: number; minLr: number; maxLr: number }) => ({ ...search.factory(ctx), predict: (xs: readonly number[]) => ({ mean: xs.map(f) }) });
+    const c = new CooldownController({ ...opts, stages: 1, tolerance: 0.1, search: factory });
+    c.start();
+    const r = search1(c, f);
+    // 0.5 + d² <= 0.55 for d = log10(lr / 0.03) >= -sqrt(0.05): lr = 0.03 · 10^-0.2236 = 0.01791.
+    expect(r.lr / (0.03 * 10 ** -Math.sqrt(0.05))).toBeCloseTo(1, 2);
+    expect(r.lr).toBeGreaterThanOrEqual(0.03 * 10 ** -Math.sqrt(0.05));
+    // Not a probed LR: training goes on from the checkpoint.
+    expect(r.kept).toBe('checkpoint');
+    // Without a model, only probed LRs qualify: 0.01 scores 0.7276 > 0.55, so the best, 0.03.
+    const plain = new CooldownController({ ...opts, stages: 1, tolerance: 0.1, search: scripted([lrs]).factory });
+    plain.start();
+    expect(search1(plain, f)).toMatchObject({ lr: 0.03, kept: 'probe' });
   });
 
   it('when no probe makes progress, trains from the checkpoint below every LR tried and lowers the upper bound', () => {
