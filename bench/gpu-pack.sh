@@ -7,7 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACK=${PACK:-../shared/device/pack.sh}
-[ -f "$PACK" ] || PACK=/work/shared/device/pack.sh
 SRC=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 DATA=$(mktemp -d)
 trap 'rm -rf "$DATA"' EXIT
