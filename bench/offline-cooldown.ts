@@ -16,7 +16,10 @@
  *
  * Every value is judged as the strategy judges a probe (`judgeProbe` against the
  * checkpoint's base score): one not below the base or not finite cannot be chosen, and
- * the search is told the capped value. The LR chosen is the lowest value among those that
+ * the search is told the capped value. The base score is a loss on the scoring set, the
+ * same quantity as the `cooldown` and `eval` values, but not as a mini-batch training loss:
+ * so `tail-mean` and `forecast` are also replayed judged on finiteness alone (judge
+ * `'finite'`: every finite value can be chosen). The LR chosen is the lowest value among those that
  * can be chosen (the earlier one on ties); when none can, the controller's fallback: half
  * the smallest LR tried (at least the grid's lowest), snapped to the grid.
  *
@@ -135,8 +138,16 @@ export async function referenceForecast(losses: Float32Array, tau: number): Prom
   return fit.prediction < 0 ? fit.tail : fit.prediction;
 }
 
-/** Every checkpoint's grid scored by `scorer`. */
-export async function scoreBank(bank: CooldownBank, scorer: CooldownScorer): Promise<ScoredCheckpoint[]> {
+/**
+ * How values are judged: `'base'` by `judgeProbe` against the checkpoint's base score (as
+ * the strategy does); `'finite'` only for finiteness (a value that is not finite is judged
+ * as `judgeProbe` judges it, every other is told as it is and can be chosen).
+ */
+export type JudgeRule = 'base' | 'finite';
+
+/** Every checkpoint's grid scored by `scorer` and judged by `judge`. */
+export async function scoreBank(bank: CooldownBank, scorer: CooldownScorer, judge: JudgeRule = 'base'): Promise<ScoredCheckpoint[]> {
+  if (judge !== 'base' && judge !== 'finite') throw new TypeError(`Expected \`judge\` to be 'base' or 'finite', got ${JSON.stringify(judge)}.`);
   if (!(COOLDOWN_SCORERS as readonly string[]).includes(scorer)) throw new TypeError(`Expected \`scorer\` to be one of ${COOLDOWN_SCORERS.join(', ')}, got ${JSON.stringify(scorer)}.`);
   const out: ScoredCheckpoint[] = [];
   for (let c = 0; c < bank.numCheckpoints; c++) {
@@ -162,7 +173,7 @@ export async function scoreBank(bank: CooldownBank, scorer: CooldownScorer): Pro
           break;
       }
       if (!Number.isFinite(value)) value = NaN;
-      const verdict = judgeProbe(value, base);
+      const verdict = judge === 'finite' && Number.isFinite(value) ? { told: value } : judgeProbe(value, base);
       lrs.push({
         lrIndex: i,
         lr,
@@ -243,6 +254,8 @@ export interface ReplayedSearch {
   regrets: number[];
   chosenIndex: number;
   regret: number;
+  /** Best truth among the LRs probed minus the grid's best (an oracle's choice among them). */
+  oracleRegret: number;
   accuracyRegret: number;
   fallback: boolean;
 }
@@ -302,6 +315,7 @@ export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind:
     regrets,
     chosenIndex: choice.index,
     regret: chosen.truth - s.optimum,
+    oracleRegret: Math.min(...tried.map((i) => s.lrs[i]!.truth)) - s.optimum,
     accuracyRegret: s.bestAccuracy - chosen.truthAccuracy,
     fallback: choice.fallback,
   };
@@ -318,6 +332,8 @@ export interface SearchSummary {
   perCheckpoint: number[];
   /** Mean regret of the chosen LR after probe 1, 2, ..., k. */
   meanRegretByTrial: number[];
+  /** Mean over checkpoints × seeds of the best truth among the LRs probed minus the grid's best. */
+  meanOracleRegret: number;
   meanAccuracyRegret: number;
   /** Fraction of searches whose chosen LR is the truly best grid LR. */
   hitRate: number;
@@ -344,6 +360,7 @@ export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoin
     meanRegret: mean(all.map((r) => r.regret)),
     perCheckpoint,
     meanRegretByTrial: Array.from({ length: k }, (_, j) => mean(all.map((r) => r.regrets[j]!))),
+    meanOracleRegret: mean(all.map((r) => r.oracleRegret)),
     meanAccuracyRegret: mean(all.map((r) => r.accuracyRegret)),
     hitRate: all.filter((r) => r.regret === 0).length / all.length,
     fallbackRate: all.filter((r) => r.fallback).length / all.length,
@@ -354,6 +371,7 @@ export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoin
 /** One scorer's figures. */
 export interface ScorerReport {
   scorer: CooldownScorer;
+  judge: JudgeRule;
   /** Per checkpoint, over the whole grid. */
   grid: GridRanking[];
   /** Mean over checkpoints of Spearman's correlation. */
@@ -371,15 +389,16 @@ export interface ScorerReport {
 }
 
 /** Scores the bank with `scorer` and replays both searches. */
-export async function scorerReport(bank: CooldownBank, scorer: CooldownScorer, k: number, boSeeds: number, randomSeeds: number): Promise<ScorerReport> {
+export async function scorerReport(bank: CooldownBank, scorer: CooldownScorer, k: number, boSeeds: number, randomSeeds: number, judge: JudgeRule = 'base'): Promise<ScorerReport> {
   const grid = bank.grid;
-  const scored = await scoreBank(bank, scorer);
+  const scored = await scoreBank(bank, scorer, judge);
   const rankings = scored.map((s) => rankGrid(grid, s));
   const bo = summarizeSearch(grid, scored, 'bo', k, boSeeds);
   const random = summarizeSearch(grid, scored, 'random', k, randomSeeds);
   const f = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     scorer,
+    judge,
     grid: rankings,
     meanSpearman: mean(rankings.map((r) => r.spearman)),
     top1Hits: rankings.filter((r) => r.top1).length,
@@ -392,6 +411,13 @@ export async function scorerReport(bank: CooldownBank, scorer: CooldownScorer, k
     ),
   };
 }
+
+/** What the replay reports by default: every scorer judged as the strategy judges, and the training-loss scorers judged on finiteness alone. */
+export const REPLAYED: ReadonlyArray<{ scorer: CooldownScorer; judge: JudgeRule }> = [
+  ...COOLDOWN_SCORERS.map((scorer) => ({ scorer, judge: 'base' as const })),
+  { scorer: 'tail-mean', judge: 'finite' },
+  { scorer: 'forecast', judge: 'finite' },
+];
 
 /** The full replay report. */
 export interface CooldownReplayReport {
@@ -407,7 +433,7 @@ export interface CooldownReplayReport {
 
 export async function cooldownReplayReport(
   bankFile = DEFAULT_COOLDOWN_BANK,
-  options: { k?: number; boSeeds?: number; randomSeeds?: number; scorers?: readonly CooldownScorer[] } = {},
+  options: { k?: number; boSeeds?: number; randomSeeds?: number; scorers?: ReadonlyArray<{ scorer: CooldownScorer; judge: JudgeRule }> } = {},
 ): Promise<CooldownReplayReport> {
   const t0 = performance.now();
   const bank = CooldownBank.load(bankFile);
@@ -416,7 +442,7 @@ export async function cooldownReplayReport(
   const boSeeds = options.boSeeds ?? 100;
   const randomSeeds = options.randomSeeds ?? 1000;
   const scorers: ScorerReport[] = [];
-  for (const s of options.scorers ?? COOLDOWN_SCORERS) scorers.push(await scorerReport(bank, s, k, boSeeds, randomSeeds));
+  for (const s of options.scorers ?? REPLAYED) scorers.push(await scorerReport(bank, s.scorer, k, boSeeds, randomSeeds, s.judge));
   const first = await scoreBank(bank, 'cooldown');
   return {
     bank: path.relative(process.cwd(), bankFile),
@@ -473,9 +499,10 @@ async function main(): Promise<void> {
   w(`search: k = ${report.search.k}, shipped BO (${report.search.acquisition}, ${report.search.nInitialPoints} stratified initial points) × ${report.search.boSeeds} seeds, random × ${report.search.randomSeeds} seeds`);
   for (const s of report.scorers) {
     w(
-      `${s.scorer.padEnd(9)} Spearman ${s.grid.map((g) => r3(g.spearman)).join(' ')} (mean ${r3(s.meanSpearman)}); top-1 ${s.top1Hits}/${s.grid.length}; ` +
+      `${`${s.scorer} (${s.judge})`.padEnd(20)} Spearman ${s.grid.map((g) => r3(g.spearman)).join(' ')} (mean ${r3(s.meanSpearman)}); top-1 ${s.top1Hits}/${s.grid.length}; ` +
         `grid-choice regret ${s.grid.map((g) => r4(g.regret)).join(' ')} (mean ${r4(s.meanGridRegret)}); ` +
-        `BO regret ${r4(s.bo.meanRegret)}, random ${r4(s.random.meanRegret)}, ratio ${r3(s.regretRatio)}; hit rate BO ${r3(s.bo.hitRate)}, random ${r3(s.random.hitRate)}`,
+        `BO regret ${r4(s.bo.meanRegret)}, random ${r4(s.random.meanRegret)}, ratio ${r3(s.regretRatio)}; hit rate BO ${r3(s.bo.hitRate)}, random ${r3(s.random.hitRate)}; ` +
+        `oracle regret BO ${r4(s.bo.meanOracleRegret)}, random ${r4(s.random.meanOracleRegret)}; fallbacks BO ${r3(s.bo.fallbackRate)}; duplicates BO ${r3(s.bo.meanDuplicates)}`,
     );
   }
   w(`${(report.wallMs / 1000).toFixed(1)} s`);

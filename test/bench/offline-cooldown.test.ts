@@ -182,6 +182,9 @@ describe('scorers and the choice rule', () => {
     const ev = await values('eval');
     expect(ev.lrs.map((r) => r.value)).toEqual([0.8, 1.2, 0.7]);
     expect(ev.lrs.map((r) => r.note)).toEqual([undefined, 'no-progress', undefined]);
+    // Judged on finiteness alone, 1.2 can be chosen and is told as it is.
+    const finite = (await scoreBank(bank, 'eval', 'finite'))[0]!;
+    expect(finite.lrs.map((r) => [r.told, r.note])).toEqual([[0.8, undefined], [1.2, undefined], [0.7, undefined]]);
 
     const g = rankGrid(grid, cooldown);
     // Values (0.5, 0.45, 1.5) rank (1, 0, 2); truths (0.4, 0.3, NaN) rank (1, 0, 2).
@@ -238,5 +241,62 @@ describe('replayed searches on a hand-made grid', () => {
     expect(a.chosenIndex).toBe(best);
     expect(a.regret).toBeCloseTo(scored.lrs[best]!.truth - 0.3, 12);
     expect(() => replaySearch(GRID, scored, 'bo', 14, 0)).toThrow(RangeError);
+  });
+});
+
+describe('the committed cooldown bank (bench/bank/fashion-mnist-cnn-cooldown.json)', () => {
+  const BO_SEEDS = 20;
+  const RANDOM_SEEDS = 1000;
+  let bank: CooldownBank;
+  let shipped: ScorerReport;
+  let tail: ScorerReport;
+  let tailFinite: ScorerReport;
+
+  beforeAll(async () => {
+    bank = CooldownBank.load(DEFAULT_COOLDOWN_BANK);
+    shipped = await scorerReport(bank, 'cooldown', 6, BO_SEEDS, RANDOM_SEEDS);
+    tail = await scorerReport(bank, 'tail-mean', 6, BO_SEEDS, RANDOM_SEEDS);
+    tailFinite = await scorerReport(bank, 'tail-mean', 6, BO_SEEDS, RANDOM_SEEDS, 'finite');
+  });
+
+  it('holds the planned records, with every probe of a checkpoint on the same batches and every truth on the same stream', () => {
+    const p = bank.produced;
+    expect(bank.checkpoints.map((c) => c.step)).toEqual([0, 300, 800, 1500]);
+    expect(bank.grid).toEqual(GRID);
+    expect([p.probeSteps, p.holdSteps, p.tau, p.cooldownSteps]).toEqual([50, 50 - Math.round(0.4 * 50), 500, 250]);
+    expect([p.trainSize, p.validationSize, p.scoreSize, p.batchSize, p.trajectoryLr]).toEqual([20000, 2000, 1024, 32, 0.03]);
+    expect(p.machine.cores).toBeGreaterThan(0);
+    for (let c = 0; c < bank.numCheckpoints; c++) {
+      expect(Number.isFinite(bank.checkpoints[c]!.baseScore)).toBe(true);
+      const first = bank.curve(c, 0);
+      for (let i = 0; i < GRID.length; i++) {
+        const curve = bank.curve(c, i);
+        // The loss of the first step is measured before any update: it depends on the batch, not the LR.
+        expect(curve.probeLosses[0]).toBe(first.probeLosses[0]);
+        expect(curve.truthLosses[0]).toBe(first.truthLosses[0]);
+        expect(curve.truthLosses).toHaveLength(750);
+      }
+    }
+  });
+
+  // Pins: the figures measured on the committed bank with these seeds (bench/README.md, section 5).
+  it('the shipped scorer ranks the grid as measured: Spearman and top-1 hits', () => {
+    expect(shipped.grid).toHaveLength(4);
+    expect(shipped.meanSpearman).toBeGreaterThan(0.9385 - 0.005);
+    expect(shipped.meanSpearman).toBeLessThan(0.9385 + 0.005);
+    expect(shipped.top1Hits).toBe(1);
+  });
+
+  it('the shipped search and random search choose LRs with the regret measured', () => {
+    expect(shipped.bo.meanRegret).toBeGreaterThan(0.01015 * 0.98);
+    expect(shipped.bo.meanRegret).toBeLessThan(0.01015 * 1.02);
+    expect(shipped.random.meanRegret).toBeGreaterThan(0.009149 * 0.98);
+    expect(shipped.random.meanRegret).toBeLessThan(0.009149 * 1.02);
+  });
+
+  it("the shipped scorer's chosen LR has a lower regret than the tail-mean scorer's, judged against the base or on finiteness alone", () => {
+    expect(shipped.bo.meanRegret).toBeLessThan(tail.bo.meanRegret);
+    expect(shipped.bo.meanRegret).toBeLessThan(tailFinite.bo.meanRegret);
+    expect(shipped.meanGridRegret).toBeLessThan(tailFinite.meanGridRegret);
   });
 });
