@@ -279,7 +279,7 @@ describe('the committed cooldown bank (bench/bank/fashion-mnist-cnn-cooldown.jso
     }
   });
 
-  // Pins: the figures measured on the committed bank with these seeds (bench/README.md, section 5).
+  // Pins: the figures measured on the committed bank with these seeds (bench/README.md, section 6).
   it('the shipped scorer ranks the grid as measured: Spearman and top-1 hits', () => {
     expect(shipped.grid).toHaveLength(4);
     expect(shipped.meanSpearman).toBeGreaterThan(0.9385 - 0.005);
