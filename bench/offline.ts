@@ -136,7 +136,7 @@ export function snapToGrid(grid: readonly number[], lr: number): number {
 }
 
 /** A seeded generator (mulberry32) for random search. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
