@@ -48,6 +48,7 @@ import { mean, sampleRankCorrelation } from 'simple-statistics';
 
 import { probeDiverged } from '../src/scheduler/divergence.js';
 import { judgeProbe, type ProbeNote } from '../src/scheduler/cooldown/judge.js';
+import { chooseLr } from '../src/scheduler/cooldown/choose.js';
 import { resolveCooldownOptions } from '../src/scheduler/cooldown/options.js';
 import { fitExponential } from '../src/scheduler/forecast.js';
 import type { LrSearch } from '../src/scheduler/search.js';
@@ -55,6 +56,10 @@ import { CooldownBank } from './bank/cooldown-format.js';
 import { rng, snapToGrid } from './offline.js';
 
 /** The default bank. */
+
+/** The strategy's default tolerance of the LR choice. */
+export const SHIPPED_TOLERANCE = resolveCooldownOptions({ minLr: 1e-3, maxLr: 1, totalSteps: 1_000_000 }).tolerance;
+
 export const DEFAULT_COOLDOWN_BANK = fileURLToPath(new URL('./bank/fashion-mnist-cnn-cooldown.json', import.meta.url));
 
 /** The scorers replayed; `cooldown` is the shipped one. */
@@ -120,12 +125,24 @@ export function spearman(values: readonly number[], truths: readonly number[]): 
   return sampleRankCorrelation(values.map(worst), truths.map(worst));
 }
 
-/** The LR a search chooses from the probes it ran (see the module documentation). */
-export function chooseIndex(grid: readonly number[], tried: ReadonlyArray<Pick<ScoredLr, 'lrIndex' | 'value' | 'note'>>): { index: number; fallback: boolean } {
+/**
+ * The LR a search chooses from the probes it ran, by the strategy's rule (`chooseLr`: the
+ * smallest LR within `tolerance` of the best score, read off `predict` between probes when
+ * given), snapped to the nearest grid LR, the only ones whose truth the bank knows.
+ */
+export function chooseIndex(
+  grid: readonly number[],
+  tried: ReadonlyArray<Pick<ScoredLr, 'lrIndex' | 'value' | 'note'>>,
+  tolerance = SHIPPED_TOLERANCE,
+  predict?: (lrs: number[]) => number[],
+): { index: number; fallback: boolean } {
   if (tried.length === 0) throw new RangeError('Expected at least one probe to choose from, got none.');
-  let best: Pick<ScoredLr, 'lrIndex' | 'value' | 'note'> | null = null;
-  for (const t of tried) if (t.note === undefined && (best === null || t.value < best.value)) best = t;
-  if (best !== null) return { index: best.lrIndex, fallback: false };
+  const lr = chooseLr(
+    tried.map((t) => ({ lr: grid[t.lrIndex]!, score: t.value, ...(t.note === undefined ? {} : { note: t.note }) })),
+    tolerance,
+    predict,
+  );
+  if (lr !== null) return { index: snapToGrid(grid, lr), fallback: false };
   // The controller's fallback: half the smallest LR tried, at least minLr.
   const smallest = Math.min(...tried.map((t) => grid[t.lrIndex]!));
   return { index: snapToGrid(grid, Math.max(grid[0]!, smallest / 2)), fallback: true };
@@ -266,6 +283,12 @@ export function shippedSearchSettings(grid: readonly number[]): { k: number; acq
   return { k: o.k, acquisition: o.acquisition, nInitialPoints: o.nInitialPoints, make: (seed) => o.search({ stage: 1, minLr: grid[0]!, maxLr: grid[grid.length - 1]!, seed }) };
 }
 
+/** The search's model of the scores, as the controller reads it (from 2 probes on). */
+function modelOf(search: LrSearch | null, probes: number): ((lrs: number[]) => number[]) | undefined {
+  if (search === null || search.predict === undefined || probes < 2) return undefined;
+  return (lrs) => search.predict!(lrs).mean;
+}
+
 /** Replays one search of `k` probes on a scored checkpoint. */
 export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind: SearchKind, k: number, seed: number): ReplayedSearch {
   if (!Number.isInteger(k) || k < 1 || k > grid.length) throw new RangeError(`Expected \`k\` to be an integer in [1, ${grid.length}], got ${k}.`);
@@ -299,12 +322,16 @@ export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind:
     const { index: chosen } = chooseIndex(
       grid,
       tried.map((i) => s.lrs[i]!),
+      SHIPPED_TOLERANCE,
+      modelOf(search, tried.length),
     );
     regrets.push(s.lrs[chosen]!.truth - s.optimum);
   }
   const choice = chooseIndex(
     grid,
     tried.map((i) => s.lrs[i]!),
+    SHIPPED_TOLERANCE,
+    modelOf(search, tried.length),
   );
   const chosen = s.lrs[choice.index]!;
   return {

@@ -91,6 +91,14 @@ export interface BayesianOptimizerOptions {
    */
   restarts?: number;
   /**
+   * Smallest distance, in decades of LR, between a proposal of the acquisition function and
+   * any LR already told: candidates closer than this are not proposed (a probe 1 % away from
+   * one already run tells little). 0 keeps every candidate (only exact repeats are handled,
+   * by the duplicate rule).
+   * @default 0
+   */
+  minSpacing?: number;
+  /**
    * Re-tells of duplicate proposals allowed within one `ask` before it falls back to
    * the untold candidate with the largest posterior variance. At least 0.
    * @default 20
@@ -113,6 +121,7 @@ const OPTION_KEYS = [
   'seed',
   'nCandidates',
   'restarts',
+  'minSpacing',
   'maxDuplicateRepeats',
 ] as const;
 
@@ -165,6 +174,7 @@ export class BayesianOptimizer {
   readonly #nCandidates: number;
   readonly #restarts: number;
   readonly #maxDuplicateRepeats: number;
+  readonly #minSpacing: number;
   readonly #rng: Rng;
   #observations: Observation[] = [];
   #asks = 0;
@@ -195,6 +205,7 @@ export class BayesianOptimizer {
     this.#nCandidates = integerAtLeast('nCandidates', o.nCandidates ?? 2000, 2);
     this.#restarts = integerAtLeast('restarts', o.restarts ?? 3, 1);
     this.#maxDuplicateRepeats = integerAtLeast('maxDuplicateRepeats', o.maxDuplicateRepeats ?? 20, 0);
+    this.#minSpacing = nonNegativeNumber('minSpacing', o.minSpacing ?? 0);
     this.#rng = new Rng(this.#seed);
   }
 
@@ -284,10 +295,16 @@ export class BayesianOptimizer {
     }
     const values = acq(candidates.map((u) => [u]));
     const sign = acq.direction === 'minimize' ? 1 : -1;
-    let index = 0;
-    for (let i = 1; i < values.length; i++) {
-      if (sign * (values[i] as number) < sign * (values[index] as number)) index = i;
+    // Candidates closer than minSpacing (in u: decades / decades of the range) to a told LR are left out.
+    const spacing = this.#minSpacing > 0 ? (this.#minSpacing * Math.LN10) / this.#logSpan : 0;
+    const told = spacing > 0 ? this.#observations.map((o) => this.#toU(o.lr)) : [];
+    const allowed = (i: number): boolean => spacing === 0 || told.every((u) => Math.abs((candidates[i] as number) - u) >= spacing);
+    let index = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (!allowed(i)) continue;
+      if (index < 0 || sign * (values[i] as number) < sign * (values[index] as number)) index = i;
     }
+    if (index < 0) index = 0; // every candidate is near a told LR: the duplicate rule takes over
     return { index, lr: this.#toLr(candidates[index] as number) };
   }
 

@@ -79,6 +79,23 @@ describe('BayesianOptimizer', () => {
     }
   });
 
+  it('minSpacing: the acquisition never proposes an LR within that many decades of a told one', () => {
+    // EI on a narrow minimum keeps proposing next to the best point; with minSpacing it may not.
+    const g = (lr: number) => (Math.log10(lr) + 2) ** 2;
+    for (const seed of [0, 1, 2]) {
+      const bo = new BayesianOptimizer({ ...base, acquisition: 'ei', nInitialPoints: 3, initialDesign: 'stratified', minSpacing: 0.1, seed });
+      const asked: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const lr = bo.ask();
+        if (bo.lastAsk?.source === 'acquisition') {
+          for (const prev of asked) expect(Math.abs(Math.log10(lr / prev))).toBeGreaterThanOrEqual(0.1 - 1e-9);
+        }
+        asked.push(lr);
+        bo.tell(lr, g(lr));
+      }
+    }
+  });
+
   it('spreads successive asks across the domain with kappa = 1e6 (pure exploration)', () => {
     const bo = new BayesianOptimizer({ ...base, kappa: 1e6, seed: 1 });
     const u = run(bo, 10)

@@ -17,6 +17,7 @@ describe('BayesianOptimizer option validation', () => {
       seed: 123,
       nCandidates: 2,
       restarts: 1,
+      minSpacing: 0.1,
       maxDuplicateRepeats: 0,
     };
     const bo = new BayesianOptimizer(full);
