@@ -41,7 +41,8 @@
  *   cnn-momentum   the CNN, SGD momentum 0.9, 20,000 / 2,000 / 10,000 images, batch 32, 2,500 steps,
  *                  grid 0.01,0.03,0.1,0.3, AutoLRS in [1e-3, 1]
  *   resnet8-adam   the main job's model (ResNet-8, width 8), Adam, 55,000 / 5,000 / 10,000 images,
- *                  batch 32, 2,548 steps, grid 0.001,0.003,0.01,0.03, AutoLRS in [1e-4, 0.1]
+ *                  batch 32, 2,548 steps, grid 0.001,0.003,0.01,0.03, AutoLRS in [1e-4, 0.1];
+ *                  test accuracy every 500 steps (cnn-momentum: every 250)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -134,6 +135,7 @@ function taskConfig(task: Task): HeadToHeadConfig {
         trainSize: 55000,
         validationSize: 5000,
         budget: 2548,
+        evalEvery: 500,
         grid: [0.001, 0.003, 0.01, 0.03],
         optimizer: 'adam',
         autolrs: { strategy: 'cooldown', minLr: 1e-4, maxLr: 0.1, options: {} },
@@ -290,7 +292,8 @@ function parse(argv: string[]): Cli {
         break;
       }
       case '--baselines': {
-        const names = (take() ?? '').split(',');
+        const raw = take() ?? '';
+        const names = raw === 'none' ? [] : raw.split(',');
         for (const n of names) if (!(BASELINES as readonly string[]).includes(n)) usage(`Expected \`--baselines\` to list ${BASELINES.join(', ')}, got ${JSON.stringify(n)}.`);
         c.baselines = names as Baseline[];
         break;

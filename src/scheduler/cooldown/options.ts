@@ -36,8 +36,10 @@ export interface CooldownOptions {
   startStep?: number;
   /**
    * Number of stages, each beginning with a search. Stage lengths double (L, 2L, 4L, ...)
-   * and fill the budget up to the final cooldown.
-   * @default 3
+   * and fill the budget up to the final cooldown. With the default, one search at the start
+   * chooses the LR that the run keeps until its final cooldown: later searches with short
+   * probes lean towards LRs smaller than the rest of the run wants (bench/README.md).
+   * @default 1
    */
   stages?: number;
   /**
@@ -145,7 +147,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   const totalSteps = integerAtLeast('totalSteps', o.totalSteps, 1);
   const startStep = integerAtLeast('startStep', o.startStep ?? 0, 0);
   if (startStep >= totalSteps) throw new RangeError(`Expected \`startStep\` to be smaller than \`totalSteps\` (${totalSteps}), got ${startStep}.`);
-  const stages = integerAtLeast('stages', o.stages ?? 3, 1);
+  const stages = integerAtLeast('stages', o.stages ?? 1, 1);
   const k = integerAtLeast('k', o.k ?? 6, 1);
   const laterK = integerAtLeast('laterK', o.laterK ?? 3, 1);
   const probeSteps = integerAtLeast('probeSteps', o.probeSteps ?? Math.max(8, Math.round(0.02 * totalSteps)), 2);

@@ -3,7 +3,7 @@ import { CooldownController, NonFiniteLossError, type CooldownEvent } from '../.
 import type { LrSearch } from '../../../src/scheduler/search.js';
 import { judgeProbe, penaltyFor } from '../../../src/scheduler/cooldown/judge.js';
 
-const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, probeSteps: 20, seed: 3 };
+const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, probeSteps: 20, stages: 3, seed: 3 };
 
 /** A search that proposes fixed LRs in order (records what it was told). */
 function scripted(lrs: number[][]): { factory: (c: { stage: number; minLr: number; maxLr: number }) => LrSearch; told: Array<[number, number]>; ranges: Array<[number, number]> } {
