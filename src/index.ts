@@ -17,6 +17,35 @@ export {
   type AutoLRSCallbackEvent,
   type LrBoundsEvent,
 } from './scheduler/callback.js';
+// AutoLRS, cooldown strategy (the default of autoLRS())
+export {
+  AutoLRSCooldown,
+  formatCooldownEvent,
+  modelTrainStep,
+  type AutoLRSCooldownArgs,
+  type AutoLRSCooldownState,
+  type CooldownBoundsEvent,
+  type CooldownCallbackEvent,
+} from './scheduler/cooldown/callback.js';
+export { CooldownDriver, type CooldownDriverOptions, type CooldownEndState, type CooldownStats } from './scheduler/cooldown/driver.js';
+export {
+  CooldownController,
+  NonFiniteLossError,
+  type CooldownControllerState,
+  type CooldownEvent,
+  type CooldownPhase,
+  type CooldownStageRecord,
+  type CooldownTrialRecord,
+  type SearchPlan,
+} from './scheduler/cooldown/controller.js';
+export { COOLDOWN_OPTION_KEYS, resolveCooldownOptions, type CooldownOptions, type ResolvedCooldownOptions } from './scheduler/cooldown/options.js';
+export { planStages, probeLr, cooldownLr, type StagePlan, type StagePlanInput } from './scheduler/cooldown/plan.js';
+export { judgeProbe, penaltyFor, type ProbeNote, type ProbeVerdict } from './scheduler/cooldown/judge.js';
+export { chooseLr, type ScoredProbe } from './scheduler/cooldown/choose.js';
+export { ProbeData, type ProbeBatch, type ProbeDataOptions, type Tensors } from './scheduler/cooldown/probe-data.js';
+export { judgeTrial, type TrialEvidence, type TrialNote } from './scheduler/trial-judge.js';
+
+// AutoLRS, reference strategy
 export {
   AutoLRSDriver,
   type AutoLRSDriverOptions,

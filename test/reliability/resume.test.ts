@@ -226,3 +226,38 @@ describe('AutoLRS resume into a callback that already trained', () => {
     m2.dispose();
   });
 });
+
+describe('AutoLRS resume, cooldown strategy', () => {
+  // 110 gradient steps: stage 1 probes 3 LRs, stage 2 probes 2, 4 steps each (20 probe steps,
+  // run inside the callback); the fit takes the other 90 steps; the final cooldown from step 72.
+  const cooldownArgs = () =>
+    autoLRS({ data: { x: pool.x, y: pool.y }, validationData: validation, minLr: 1e-3, maxLr: 0.5, totalSteps: 110, batchSize: BATCH, stages: 2, k: 3, laterK: 2, probeSteps: 4, seed: 5 });
+
+  it.each([
+    ['momentum', () => tf.train.momentum(0.01, 0.9)],
+    ['adam', () => tf.train.adam(0.01)],
+  ] as const)('continues bit-exactly from saveState() after any training step (%s)', async (_name, optimizer) => {
+    const reference = cooldownArgs();
+    const expected = await uninterrupted(optimizer, reference, 200);
+    expect(reference.stats!.gradientSteps).toBe(110);
+    expect(reference.stats!.trainSteps).toBe(90);
+    const phases = new Set<string>();
+    for (const cut of [1, 2, 17, 30, 31, 55, 70, 89]) {
+      const resumed = await interruptAndResume({
+        optimizer,
+        callback: cooldownArgs,
+        cut,
+        total: 200,
+        save: (t) => t.saveState(),
+        load: (t, saved) => t.loadState(saved as never),
+        onSave: (t) => phases.add(`${t.phase}/${t.stage}`),
+      });
+      expect(sameWeights(resumed.weights, expected), `cut at step ${cut}`).toBe(true);
+      expect(resumed.callback.history, `history after a cut at step ${cut}`).toEqual(reference.history);
+      expect(resumed.callback.stats!.gradientSteps).toBe(110);
+    }
+    // Cuts fell in training before and after the second search (a search runs whole inside
+    // one step's callback, so no cut falls in one), and in the final cooldown.
+    expect([...phases].sort()).toEqual(['cooldown/2', 'train/1', 'train/2']);
+  });
+});
