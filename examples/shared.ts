@@ -3,15 +3,15 @@
  * them), a Fashion-MNIST subset and a small multilayer perceptron.
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadFashionMnist, selectBackend, type FashionMnist, type StageRecord } from '../src/index.js';
+import { loadFashionMnist, selectBackend, type CooldownStageRecord, type FashionMnist, type StageRecord } from '../src/index.js';
 
 /** True when the examples run as a quick check (the test suite sets AUTOLRS_EXAMPLE_SMOKE=1). */
 export const SMOKE = process.env['AUTOLRS_EXAMPLE_SMOKE'] === '1';
 
 /** Sizes of the examples: a few seconds of training on a CPU (a fraction of that in smoke mode). */
 export const SIZES = SMOKE
-  ? { trainSize: 256, testSize: 256, validationSize: 128, batchSize: 32, epochs: 3, tau: 8, tauPrime: 3, k: 2 }
-  : { trainSize: 4000, testSize: 2000, validationSize: 1000, batchSize: 32, epochs: 5, tau: 60, tauPrime: 10, k: 4 };
+  ? { trainSize: 256, testSize: 256, validationSize: 128, batchSize: 32, epochs: 3, tau: 8, tauPrime: 3, k: 2, probeSteps: 3 as number | undefined }
+  : { trainSize: 4000, testSize: 2000, validationSize: 1000, batchSize: 32, epochs: 5, tau: 60, tauPrime: 10, k: 4, probeSteps: undefined as number | undefined };
 
 /** Picks the fastest backend and loads a Fashion-MNIST subset (the caller disposes it). */
 export async function setup(): Promise<FashionMnist> {
@@ -39,6 +39,15 @@ export function printHistory(history: readonly StageRecord[]): void {
     const trials = s.trials.map((t) => `${t.lr.toPrecision(3)} -> ${t.forecast.toFixed(3)}`).join(', ');
     const chosen = s.chosenLr === undefined ? 'search not finished' : `chose ${s.chosenLr.toPrecision(3)}`;
     console.log(`stage ${s.stage} (tau=${s.tau}, tau'=${s.tauPrime}): tried [lr -> forecast loss] ${trials}; ${chosen}`);
+  }
+}
+
+/** Prints what each search of the cooldown strategy probed and chose. */
+export function printCooldownHistory(history: readonly CooldownStageRecord[]): void {
+  for (const s of history) {
+    const trials = s.trials.map((t) => `${t.lr.toPrecision(3)} -> ${t.score.toFixed(3)}${t.note ? ` (${t.note})` : ''}`).join(', ');
+    const chosen = s.chosenLr === undefined ? 'search not finished' : `chose ${s.chosenLr.toPrecision(3)}`;
+    console.log(`search ${s.stage} (${s.trials.length} probes of ${s.probeSteps} steps): tried [lr -> score] ${trials}; ${chosen}`);
   }
 }
 

@@ -17,9 +17,17 @@ async function example(name: string): Promise<string> {
 }
 
 describe('examples (smoke mode)', () => {
-  it.each(['fit', 'custom-loop', 'fit-dataset'])('%s runs and prints what AutoLRS chose', async (name) => {
+  it.each(['custom-loop', 'fit-dataset'])('%s (reference strategy) runs and prints what AutoLRS chose', async (name) => {
     const out = await example(name);
     expect(out).toMatch(/^stage 1 \(tau=8, tau'=3\): tried \[lr -> forecast loss\] .*; chose \d/m);
+    expect(out).toMatch(/^test accuracy: \d+\.\d\d %$/m);
+  });
+
+  it('fit (cooldown strategy) runs, prints what AutoLRS chose and counts every gradient step', async () => {
+    const out = await example('fit');
+    // Smoke sizes: 256 images / 32 = 8 steps per epoch, 3 epochs = 24 gradient steps; 2 probes of 3 steps.
+    expect(out).toMatch(/^search 1 \(2 probes of 3 steps\): tried \[lr -> score\] \d.*; chose \d/m);
+    expect(out).toMatch(/^24 gradient steps: 6 in probes \(\d kept\), 18 training steps$/m);
     expect(out).toMatch(/^test accuracy: \d+\.\d\d %$/m);
   });
 });
