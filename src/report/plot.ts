@@ -173,13 +173,15 @@ export function scheduleSpec(steps: readonly StepRecord[], options: ScheduleSpec
   const smoothing = options.smoothing ?? Math.max(1, Math.round(totalSteps / 100));
   const lossRows = runs.flatMap((r) => lossPoints(r, maxPoints, smoothing));
 
-  // A loss axis that diverging probes cannot flatten: it covers the training runs, the
-  // first loss of every probe (the loss at the search's checkpoint) and 90 % of all
-  // points; the rest is clipped.
+  // A loss axis that diverging probes and range tests cannot flatten: it covers the training
+  // runs, the first loss of every probe (the loss at the search's checkpoint) and of a range
+  // test, and 90 % of all points; the rest is clipped.
   const losses = lossRows.map((r) => r.loss).sort((a, b) => a - b);
   const anchors = [
     quantile(losses, 0.9),
-    ...lossRows.filter((r) => r.phase !== PHASE_LABELS.search).map((r) => r.loss),
+    // A range test ends by diverging on purpose: like the probes, only its first loss anchors the axis.
+    ...lossRows.filter((r) => r.phase !== PHASE_LABELS.search && r.phase !== PHASE_LABELS['range-test']).map((r) => r.loss),
+    ...runs.filter((r) => r.phase === 'range-test').map((r) => r.records.find((s) => s.loss !== null)?.loss ?? NaN),
     ...probes.map((r) => r.records.find((s) => s.loss !== null)?.loss ?? NaN),
   ].filter(Number.isFinite);
   const hi = anchors.reduce((m, x) => Math.max(m, x), -Infinity) * 1.1;
