@@ -46,11 +46,11 @@ import { fileURLToPath } from 'node:url';
 
 import { mean, sampleRankCorrelation } from 'simple-statistics';
 
-import { probeDiverged } from '../src/scheduler/divergence.js';
+import { probeDiverged } from '../src/scheduler/reference/divergence.js';
 import { judgeProbe, type ProbeNote } from '../src/scheduler/cooldown/judge.js';
 import { chooseLr } from '../src/scheduler/cooldown/choose.js';
 import { resolveCooldownOptions } from '../src/scheduler/cooldown/options.js';
-import { fitExponential } from '../src/scheduler/forecast.js';
+import { fitExponential } from '../src/scheduler/reference/forecast.js';
 import type { LrSearch } from '../src/scheduler/search.js';
 import { CooldownBank } from './bank/cooldown-format.js';
 import { rng, snapToGrid } from './offline.js';

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { mean, median, quantile, sampleStandardDeviation } from 'simple-statistics';
 
 import { BayesianOptimizer } from '../src/bo/optimizer.js';
-import { fitExponential } from '../src/scheduler/forecast.js';
+import { fitExponential } from '../src/scheduler/reference/forecast.js';
 import { CurveBank, type BankCurve } from './bank/format.js';
 
 /** The default bank. */

@@ -43,7 +43,7 @@ export { planStages, probeLr, cooldownLr, type StagePlan, type StagePlanInput } 
 export { judgeProbe, penaltyFor, type ProbeNote, type ProbeVerdict } from './scheduler/cooldown/judge.js';
 export { chooseLr, type ScoredProbe } from './scheduler/cooldown/choose.js';
 export { ProbeData, type ProbeBatch, type ProbeDataOptions, type Tensors } from './scheduler/cooldown/probe-data.js';
-export { judgeTrial, type TrialEvidence, type TrialNote } from './scheduler/trial-judge.js';
+export { judgeTrial, type TrialEvidence, type TrialNote } from './scheduler/reference/trial-judge.js';
 
 // AutoLRS, reference strategy
 export {
@@ -53,7 +53,7 @@ export {
   type AutoLRSDriverState,
   type AutoLRSStats,
   type EndState,
-} from './scheduler/driver.js';
+} from './scheduler/reference/driver.js';
 export {
   AutoLRSController,
   resolveAutoLRSOptions,
@@ -67,14 +67,14 @@ export {
   type ResolvedAutoLRSOptions,
   type StageRecord,
   type TrialRecord,
-} from './scheduler/controller.js';
+} from './scheduler/reference/controller.js';
 export {
   fitExponential,
   type ExponentialFit,
   type ExponentialForecast,
   type FitExponentialOptions,
   type ForecastMode,
-} from './scheduler/forecast.js';
+} from './scheduler/reference/forecast.js';
 
 // Training-state plumbing shared by every schedule
 export {
@@ -84,19 +84,19 @@ export {
   loadTrainingState,
   type SerializedCheckpoint,
   type TrainingState,
-} from './scheduler/checkpoint.js';
-export { OptimizerSnapshot, type SerializedOptimizerSnapshot } from './scheduler/optimizer-state.js';
-export { encodeTensor, decodeTensor, type SerializedTensor } from './scheduler/serialize.js';
+} from './state/checkpoint.js';
+export { OptimizerSnapshot, type SerializedOptimizerSnapshot } from './state/optimizer-state.js';
+export { encodeTensor, decodeTensor, type SerializedTensor } from './state/serialize.js';
 export {
   getLearningRate,
   setLearningRate,
   assertLrSettable,
   LR_SETTABLE_OPTIMIZERS,
   type LrSettableOptimizerName,
-} from './scheduler/lr.js';
+} from './state/lr.js';
 
 // Baseline schedules and the LR finder
-export * from './scheduler/schedules/index.js';
+export * from './schedules/index.js';
 export {
   lrRangeTest,
   lrRangeTestSpec,
@@ -108,12 +108,12 @@ export {
   type LrRangeTestOptions,
   type LrRangeTestResult,
   type LrSuggestion,
-} from './scheduler/lr-range-test.js';
+} from './schedules/lr-range-test.js';
 export {
   lrFinderOneCycle,
   type LrFinderOneCycleOptions,
   type LrFinderOneCycleResult,
-} from './scheduler/lr-finder-one-cycle.js';
+} from './schedules/lr-finder-one-cycle.js';
 
 // Schedule-Free optimizers
 export {

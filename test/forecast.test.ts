@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fitExponential } from '../src/scheduler/forecast.js';
+import { fitExponential } from '../src/scheduler/reference/forecast.js';
 import { bruteForceFit, makeCurve, quantile, rng } from './forecast-helpers.js';
 
 beforeAll(async () => {

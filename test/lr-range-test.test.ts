@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { compile } from 'vega-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lrRangeTest, lrRangeTestSpec, suggestLrRange } from '../src/scheduler/lr-range-test.js';
-import { getLearningRate } from '../src/scheduler/lr.js';
+import { lrRangeTest, lrRangeTestSpec, suggestLrRange } from '../src/schedules/lr-range-test.js';
+import { getLearningRate } from '../src/state/lr.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -35,11 +35,11 @@ import * as tf from '@tensorflow/tfjs';
 
 import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../../src/backend/select.js';
 import { epochBatches } from '../../src/data/batches.js';
-import { Checkpoint, modelVariables } from '../../src/scheduler/checkpoint.js';
+import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
 import { cooldownLr, probeLr } from '../../src/scheduler/cooldown/plan.js';
 import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
-import { setLearningRate } from '../../src/scheduler/lr.js';
+import { setLearningRate } from '../../src/state/lr.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { accuracy, buildModel, describeModel, loadData, machine, meanLoss } from '../lib/setup.js';
 import { storeValue, type CooldownBankFile, type CooldownCheckpoint, type StoredCooldownCurve } from './cooldown-format.js';

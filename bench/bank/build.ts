@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 
 import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../../src/backend/select.js';
 import { epochBatches } from '../../src/data/batches.js';
-import { Checkpoint, modelVariables } from '../../src/scheduler/checkpoint.js';
-import { setLearningRate } from '../../src/scheduler/lr.js';
+import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
+import { setLearningRate } from '../../src/state/lr.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { BENCH_MODELS, buildModel, describeModel, loadData, machine, meanLoss, type BenchModel } from '../lib/setup.js';
 import { encodeFloat32, type BankFile, type StoredCurve } from './format.js';

@@ -24,7 +24,7 @@ import { batchesPerEpoch, makeDataset } from '../../src/data/batches.js';
 import type { FashionMnist } from '../../src/data/fashion-mnist.js';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
 import type { AutoLRSCooldown } from '../../src/scheduler/cooldown/callback.js';
-import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/scheduler/schedules/index.js';
+import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/schedules/index.js';
 import { accuracy, buildModel, type BenchData, type BenchModel } from './setup.js';
 import { isPeer, PEER_DEFINITIONS, peerOptimizer, preparePeer, type Peer, type PeerRun } from './peers.js';
 import { meanCurve, meanSd, speedup, stepsToTarget, targetAccuracy, type CurvePoint, type MeanSd, type Reached } from './metrics.js';

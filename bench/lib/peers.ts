@@ -14,7 +14,7 @@ import { reestimateBatchNorm } from '../../src/optimizers/batch-norm.js';
 import { ScheduleFreeOptimizer } from '../../src/optimizers/schedule-free.js';
 import { scheduleFreeAdamW } from '../../src/optimizers/schedule-free-adamw.js';
 import { scheduleFreeSGD } from '../../src/optimizers/schedule-free-sgd.js';
-import { lrFinderOneCycle } from '../../src/scheduler/lr-finder-one-cycle.js';
+import { lrFinderOneCycle } from '../../src/schedules/lr-finder-one-cycle.js';
 
 /** The zero-tuning peers. */
 export const PEERS = ['lr-finder-onecycle', 'schedule-free'] as const;

@@ -15,13 +15,13 @@ import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { resnetCifar } from '../models/resnet.js';
 import { renderPng, renderSvg, scheduleSpec } from '../report/plot.js';
 import { stepLog } from '../report/step-log.js';
-import { getLearningRate } from '../scheduler/lr.js';
-import { lrFinderOneCycle, type LrFinderOneCycleResult } from '../scheduler/lr-finder-one-cycle.js';
+import { getLearningRate } from '../state/lr.js';
+import { lrFinderOneCycle, type LrFinderOneCycleResult } from '../schedules/lr-finder-one-cycle.js';
 import { reestimateBatchNorm } from '../optimizers/batch-norm.js';
 import { ScheduleFreeOptimizer } from '../optimizers/schedule-free.js';
 import { scheduleFreeAdamW } from '../optimizers/schedule-free-adamw.js';
 import { scheduleFreeSGD } from '../optimizers/schedule-free-sgd.js';
-import type { LrSuggestion } from '../scheduler/lr-range-test.js';
+import type { LrSuggestion } from '../schedules/lr-range-test.js';
 import { autoLRS, formatEvent, type AutoLRS } from '../scheduler/callback.js';
 import { AutoLRSCooldown, formatCooldownEvent } from '../scheduler/cooldown/callback.js';
 import { probeLr } from '../scheduler/cooldown/plan.js';
@@ -34,7 +34,7 @@ import {
   oneCycleLR,
   reduceLROnPlateau,
   stepLR,
-} from '../scheduler/schedules/index.js';
+} from '../schedules/index.js';
 import type { TrainConfig } from './args.js';
 import { createProgress } from './progress.js';
 

@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { getLearningRate } from '../scheduler/lr.js';
+import { getLearningRate } from '../state/lr.js';
 import { assertCallbackTfjs, SameTfjsCallback } from '../util/engine.js';
 import { describe, func, integerAtLeast, knownKeys, optionsObject } from '../util/validate.js';
 

@@ -9,10 +9,10 @@ import { scheduleFreeAdamW, ScheduleFreeAdamW } from '../../src/optimizers/sched
 import { scheduleFreeSGD, ScheduleFreeSGD } from '../../src/optimizers/schedule-free-sgd.js';
 import type { ScheduleFreeOptimizer } from '../../src/optimizers/schedule-free.js';
 import { autoLRS } from '../../src/scheduler/callback.js';
-import { Checkpoint, loadTrainingState, modelVariables, saveTrainingState } from '../../src/scheduler/checkpoint.js';
-import { lrRangeTest } from '../../src/scheduler/lr-range-test.js';
-import { assertLrSettable, getLearningRate, setLearningRate } from '../../src/scheduler/lr.js';
-import { cosineAnnealingLR } from '../../src/scheduler/schedules/index.js';
+import { Checkpoint, loadTrainingState, modelVariables, saveTrainingState } from '../../src/state/checkpoint.js';
+import { lrRangeTest } from '../../src/schedules/lr-range-test.js';
+import { assertLrSettable, getLearningRate, setLearningRate } from '../../src/state/lr.js';
+import { cosineAnnealingLR } from '../../src/schedules/index.js';
 import { atStep, data, recordAppliedLr } from '../helpers/training.js';
 
 beforeAll(async () => {

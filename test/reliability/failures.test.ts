@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
-import type { LrSearchFactory } from '../../src/scheduler/controller.js';
+import type { LrSearchFactory } from '../../src/scheduler/reference/controller.js';
 import { atStep } from '../helpers/training.js';
 
 beforeAll(async () => {

@@ -18,7 +18,7 @@ import {
   reduceLROnPlateau,
   sequential,
   stepLR,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS, type AutoLRSArgs } from '../../src/scheduler/callback.js';
-import type { StageRecord } from '../../src/scheduler/controller.js';
+import type { StageRecord } from '../../src/scheduler/reference/controller.js';
 import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 
 beforeAll(async () => {

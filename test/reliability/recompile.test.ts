@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS } from '../../src/scheduler/callback.js';
-import { modelVariables } from '../../src/scheduler/checkpoint.js';
-import { AutoLRSDriver } from '../../src/scheduler/driver.js';
-import { getLearningRate } from '../../src/scheduler/lr.js';
+import { modelVariables } from '../../src/state/checkpoint.js';
+import { AutoLRSDriver } from '../../src/scheduler/reference/driver.js';
+import { getLearningRate } from '../../src/state/lr.js';
 import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 
 beforeAll(async () => {

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS, type AutoLRSArgs } from '../../src/scheduler/callback.js';
-import { loadTrainingState, modelVariables, saveTrainingState } from '../../src/scheduler/checkpoint.js';
-import { cosineAnnealingWarmRestarts } from '../../src/scheduler/schedules/index.js';
+import { loadTrainingState, modelVariables, saveTrainingState } from '../../src/state/checkpoint.js';
+import { cosineAnnealingWarmRestarts } from '../../src/schedules/index.js';
 import { atStep } from '../helpers/training.js';
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoLRS } from '../../src/scheduler/callback.js';
-import { stepLR } from '../../src/scheduler/schedules/index.js';
+import { stepLR } from '../../src/schedules/index.js';
 import { parseStepLog, stepLog, StepLog } from '../../src/report/step-log.js';
 import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoLRS, autoLRS } from '../../src/scheduler/callback.js';
-import { modelVariables } from '../../src/scheduler/checkpoint.js';
-import type { LrSearchFactory } from '../../src/scheduler/controller.js';
-import { AutoLRSDriver } from '../../src/scheduler/driver.js';
-import { lrRangeTest } from '../../src/scheduler/lr-range-test.js';
-import { getLearningRate } from '../../src/scheduler/lr.js';
+import { modelVariables } from '../../src/state/checkpoint.js';
+import type { LrSearchFactory } from '../../src/scheduler/reference/controller.js';
+import { AutoLRSDriver } from '../../src/scheduler/reference/driver.js';
+import { lrRangeTest } from '../../src/schedules/lr-range-test.js';
+import { getLearningRate } from '../../src/state/lr.js';
 import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 
 beforeAll(async () => {

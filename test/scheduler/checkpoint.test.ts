@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, modelVariables } from '../../src/scheduler/checkpoint.js';
-import { getLearningRate, setLearningRate } from '../../src/scheduler/lr.js';
+import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
+import { getLearningRate, setLearningRate } from '../../src/state/lr.js';
 import { scheduleFreeAdamW } from '../../src/optimizers/schedule-free-adamw.js';
 import { scheduleFreeSGD } from '../../src/optimizers/schedule-free-sgd.js';
 

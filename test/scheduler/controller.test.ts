@@ -5,7 +5,7 @@ import {
   type AutoLRSControllerOptions,
   type AutoLRSEvent,
   type LrSearchFactory,
-} from '../../src/scheduler/controller.js';
+} from '../../src/scheduler/reference/controller.js';
 
 /** A search that proposes a fixed list of LRs in order and records what it is told. */
 function scripted(lrs: number[], told: Array<{ stage: number; lr: number; y: number }> = []): LrSearchFactory {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeDiverged, probeEnds } from '../../src/scheduler/divergence.js';
+import { probeDiverged, probeEnds } from '../../src/scheduler/reference/divergence.js';
 
 describe('probeDiverged', () => {
   it('is tail > factor x head for a loss >= 0', () => {

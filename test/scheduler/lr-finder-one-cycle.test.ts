@@ -1,8 +1,8 @@
 /** lrFinderOneCycle: the range test, then one-cycle at its suggestion, within one step budget. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lrFinderOneCycle } from '../../src/scheduler/lr-finder-one-cycle.js';
-import { lrRangeTest } from '../../src/scheduler/lr-range-test.js';
+import { lrFinderOneCycle } from '../../src/schedules/lr-finder-one-cycle.js';
+import { lrRangeTest } from '../../src/schedules/lr-range-test.js';
 import { data, mlp, recordAppliedLr } from '../helpers/training.js';
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeTrial } from '../../src/scheduler/trial-judge.js';
+import { judgeTrial } from '../../src/scheduler/reference/trial-judge.js';
 
 const base = { nanPenalty: 1e6, divergenceFactor: 3, lossSeenNegative: false };
 

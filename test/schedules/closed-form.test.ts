@@ -14,7 +14,7 @@ import {
   sequential,
   stepLR,
   type ClosedFormSchedule,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 function seq(schedule: ClosedFormSchedule, n: number): number[] {
   return Array.from({ length: n }, (_, t) => schedule.lrAt(t));

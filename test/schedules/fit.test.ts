@@ -1,7 +1,7 @@
 /** Schedules inside model.fit: the LR that reaches the optimizer at every update. */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLearningRate } from '../../src/scheduler/lr.js';
+import { getLearningRate } from '../../src/state/lr.js';
 import {
   cosineAnnealingWarmRestarts,
   cyclicLR,
@@ -14,7 +14,7 @@ import {
   stepLR,
   cosineAnnealingLR,
   type ClosedFormSchedule,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

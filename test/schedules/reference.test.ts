@@ -15,7 +15,7 @@ import {
   sequential,
   stepLR,
   type ClosedFormSchedule,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 const reference = JSON.parse(readFileSync(new URL('../fixtures/schedule-reference.json', import.meta.url), 'utf8')) as Record<
   string,

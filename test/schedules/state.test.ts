@@ -1,7 +1,7 @@
 /** stateDict / loadStateDict: a schedule resumed in a "new process" continues the same sequence. */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLearningRate } from '../../src/scheduler/lr.js';
+import { getLearningRate } from '../../src/state/lr.js';
 import {
   cosineAnnealingWarmRestarts,
   cyclicLR,
@@ -13,7 +13,7 @@ import {
   cosineAnnealingLR,
   type LRSchedule,
   type LRScheduleState,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

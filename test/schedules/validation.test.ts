@@ -11,7 +11,7 @@ import {
   reduceLROnPlateau,
   sequential,
   stepLR,
-} from '../../src/scheduler/schedules/index.js';
+} from '../../src/schedules/index.js';
 
 type Case = [label: string, make: () => unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
 

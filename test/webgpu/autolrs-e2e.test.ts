@@ -13,8 +13,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { stepLog, parseStepLog } from '../../src/report/step-log.js';
 import { autoLRS } from '../../src/scheduler/callback.js';
-import { Checkpoint, loadTrainingState, modelVariables, saveTrainingState } from '../../src/scheduler/checkpoint.js';
-import { cosineAnnealingLR } from '../../src/scheduler/schedules/index.js';
+import { Checkpoint, loadTrainingState, modelVariables, saveTrainingState } from '../../src/state/checkpoint.js';
+import { cosineAnnealingLR } from '../../src/schedules/index.js';
 import { describeWebgpu, useWebgpu } from './helpers.js';
 
 const N = 40;

@@ -10,9 +10,9 @@
  * stops training, at the end of the final cooldown.
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelVariables } from '../checkpoint.js';
-import { assertLrSettable } from '../lr.js';
-import { lrRangeTest, type LrRangeTestOptions } from '../lr-range-test.js';
+import { modelVariables } from '../../state/checkpoint.js';
+import { assertLrSettable } from '../../state/lr.js';
+import { lrRangeTest, type LrRangeTestOptions } from '../../schedules/lr-range-test.js';
 import { assertCallbackTfjs, assertTrainingStateTfjs, SameTfjsCallback } from '../../util/engine.js';
 import { func, integerAtLeast, knownKeys, optionsObject } from '../../util/validate.js';
 import { CooldownController, type CooldownControllerState, type CooldownEvent, type CooldownPhase, type CooldownStageRecord } from './controller.js';

@@ -24,8 +24,8 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs';
-import { Checkpoint, type TrainingState } from '../checkpoint.js';
-import { assertLrSettable, setLearningRate } from '../lr.js';
+import { Checkpoint, type TrainingState } from '../../state/checkpoint.js';
+import { assertLrSettable, setLearningRate } from '../../state/lr.js';
 import { assertTrainingStateTfjs } from '../../util/engine.js';
 import { func, knownKeys, optionsObject } from '../../util/validate.js';
 import { CooldownController, type CooldownControllerState, type CooldownEvent } from './controller.js';

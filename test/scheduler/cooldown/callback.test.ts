@@ -9,7 +9,7 @@ import { AutoLRSCooldown, modelTrainStep } from '../../../src/scheduler/cooldown
 import { CooldownDriver } from '../../../src/scheduler/cooldown/driver.js';
 import { ProbeData, type ProbeBatch } from '../../../src/scheduler/cooldown/probe-data.js';
 import { probeLr } from '../../../src/scheduler/cooldown/plan.js';
-import { Checkpoint, modelVariables } from '../../../src/scheduler/checkpoint.js';
+import { Checkpoint, modelVariables } from '../../../src/state/checkpoint.js';
 import { data, mlp, recordAppliedLr } from '../../helpers/training.js';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /** ReduceLROnPlateau: lowers the LR when a monitored metric stops improving (PyTorch `lr_scheduler.ReduceLROnPlateau`). */
 import type * as tf from '@tensorflow/tfjs';
-import { integerAtLeast, nonNegativeNumber, numberInRange, oneOf } from '../../util/validate.js';
+import { integerAtLeast, nonNegativeNumber, numberInRange, oneOf } from '../util/validate.js';
 import { LRSchedule, optionalLr, readOptions, type JsonValue } from './base.js';
 
 export type PlateauMode = 'min' | 'max';

@@ -1,5 +1,5 @@
 /** ExponentialLR: multiplies the LR by `gamma` every step (PyTorch `lr_scheduler.ExponentialLR`). */
-import { positiveNumber } from '../../util/validate.js';
+import { positiveNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface ExponentialLROptions extends IntervalOptions {

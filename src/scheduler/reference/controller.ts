@@ -22,17 +22,17 @@ import {
   resolveAutoLRSOptions,
   type AutoLRSControllerOptions,
   type ResolvedAutoLRSOptions,
-} from './reference-options.js';
-import type { LrSearch } from './search.js';
+} from './options.js';
+import type { LrSearch } from '../search.js';
 import { judgeTrial, type TrialNote } from './trial-judge.js';
 
-export type { LrSearch, LrSearchFactory } from './search.js';
+export type { LrSearch, LrSearchFactory } from '../search.js';
 export {
   AUTOLRS_OPTION_KEYS,
   resolveAutoLRSOptions,
   type AutoLRSControllerOptions,
   type ResolvedAutoLRSOptions,
-} from './reference-options.js';
+} from './options.js';
 
 /** Actions for the driver, performed in order. */
 export type AutoLRSAction =

@@ -3,7 +3,7 @@
  * defaults and its validation. The option keys come from one object checked by the
  * compiler against the interface.
  */
-import { BayesianOptimizer } from '../bo/optimizer.js';
+import { BayesianOptimizer } from '../../bo/optimizer.js';
 import {
   boolean,
   finiteNumber,
@@ -14,8 +14,8 @@ import {
   optionsObject,
   oneOf,
   positiveNumber,
-} from '../util/validate.js';
-import type { LrSearchFactory } from './search.js';
+} from '../../util/validate.js';
+import type { LrSearchFactory } from '../search.js';
 
 /** Options of the AutoLRS schedule. Only `minLr` and `maxLr` are required. */
 export interface AutoLRSControllerOptions {

@@ -10,11 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TopLevelSpec } from 'vega-lite';
-import { Checkpoint, modelVariables } from './checkpoint.js';
-import { assertLrSettable, getLearningRate, setLearningRate } from './lr.js';
+import { Checkpoint, modelVariables } from '../state/checkpoint.js';
+import { assertLrSettable, getLearningRate, setLearningRate } from '../state/lr.js';
 import { assertModelTfjs } from '../util/engine.js';
 import { describe, integerAtLeast, numberInRange, oneOf, positiveNumber } from '../util/validate.js';
-import { readOptions } from './schedules/base.js';
+import { readOptions } from './base.js';
 
 /** Training data of the range test: inputs and targets with the same first dimension. */
 export interface LrRangeTestData {

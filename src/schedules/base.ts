@@ -17,9 +17,9 @@
  * with the same schedule, or a `fit` after `loadStateDict`, continues the sequence.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertLrSettable, getLearningRate, setLearningRate } from '../lr.js';
-import { assertCallbackTfjs, SameTfjsCallback } from '../../util/engine.js';
-import { describe, integerAtLeast, knownKeys, nonNegativeNumber, oneOf, optionsObject } from '../../util/validate.js';
+import { assertLrSettable, getLearningRate, setLearningRate } from '../state/lr.js';
+import { assertCallbackTfjs, SameTfjsCallback } from '../util/engine.js';
+import { describe, integerAtLeast, knownKeys, nonNegativeNumber, oneOf, optionsObject } from '../util/validate.js';
 
 /** When a schedule moves on: every batch (`'step'`) or every epoch (`'epoch'`). */
 export type ScheduleInterval = 'step' | 'epoch';

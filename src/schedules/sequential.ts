@@ -1,5 +1,5 @@
 /** SequentialLR: runs schedules one after another (PyTorch `lr_scheduler.SequentialLR`). */
-import { describe } from '../../util/validate.js';
+import { describe } from '../util/validate.js';
 import {
   bindBaseLr,
   bisectRight,

@@ -1,5 +1,5 @@
 /** CyclicLR: the LR cycles between `baseLr` and `maxLr` (PyTorch `lr_scheduler.CyclicLR`, Smith 2017). */
-import { integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from '../../util/validate.js';
+import { integerAtLeast, nonNegativeNumber, oneOf, positiveNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, readOptions, type IntervalOptions } from './base.js';
 
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';

@@ -15,7 +15,7 @@
  * The scale is |head|, so a probe that starts near zero is judged on a small scale: a
  * loss that crosses zero may need a larger `factor`.
  */
-import { describe } from '../util/validate.js';
+import { describe } from '../../util/validate.js';
 
 /** The means of the first and last tenth of a probe's losses. */
 export interface ProbeEnds {

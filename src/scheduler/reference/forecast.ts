@@ -27,7 +27,7 @@
  * and webgpu backends.
  */
 import * as tf from '@tensorflow/tfjs';
-import { finiteNumber, integerAtLeast, knownKeys, oneOf, optionsObject, positiveNumber } from '../util/validate.js';
+import { finiteNumber, integerAtLeast, knownKeys, oneOf, optionsObject, positiveNumber } from '../../util/validate.js';
 
 /** A fitted curve `L(t) = a·exp(b·t) + c`, with t in steps. */
 export interface ExponentialFit {

@@ -1,5 +1,5 @@
 /** CosineAnnealingLR: cosine decay from the base LR to `etaMin` over `tMax` steps (PyTorch `lr_scheduler.CosineAnnealingLR`). */
-import { integerAtLeast, nonNegativeNumber } from '../../util/validate.js';
+import { integerAtLeast, nonNegativeNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface CosineAnnealingLROptions extends IntervalOptions {

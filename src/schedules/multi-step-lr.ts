@@ -1,5 +1,5 @@
 /** MultiStepLR: decays the LR by `gamma` at each milestone (PyTorch `lr_scheduler.MultiStepLR`). */
-import { positiveNumber } from '../../util/validate.js';
+import { positiveNumber } from '../util/validate.js';
 import { bisectRight, ClosedFormSchedule, intervalOption, milestonesOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface MultiStepLROptions extends IntervalOptions {

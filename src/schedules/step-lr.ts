@@ -1,5 +1,5 @@
 /** StepLR: decays the LR by `gamma` every `stepSize` steps (PyTorch `lr_scheduler.StepLR`). */
-import { integerAtLeast, positiveNumber } from '../../util/validate.js';
+import { integerAtLeast, positiveNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface StepLROptions extends IntervalOptions {

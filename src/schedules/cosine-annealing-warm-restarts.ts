@@ -1,5 +1,5 @@
 /** CosineAnnealingWarmRestarts: SGDR cosine cycles with restarts (PyTorch `lr_scheduler.CosineAnnealingWarmRestarts`). */
-import { integerAtLeast, nonNegativeNumber } from '../../util/validate.js';
+import { integerAtLeast, nonNegativeNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface CosineAnnealingWarmRestartsOptions extends IntervalOptions {

@@ -1,5 +1,5 @@
 /** OneCycleLR: the 1cycle policy (PyTorch `lr_scheduler.OneCycleLR`, Smith & Topin 2018). */
-import { boolean, integerAtLeast, numberInRange, oneOf, positiveNumber } from '../../util/validate.js';
+import { boolean, integerAtLeast, numberInRange, oneOf, positiveNumber } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, readOptions, type IntervalOptions } from './base.js';
 
 export type AnnealStrategy = 'cos' | 'linear';

@@ -1,5 +1,5 @@
 /** Linear warmup: PyTorch `lr_scheduler.LinearLR`. */
-import { integerAtLeast, numberInRange } from '../../util/validate.js';
+import { integerAtLeast, numberInRange } from '../util/validate.js';
 import { ClosedFormSchedule, intervalOption, optionalLr, readOptions, type IntervalOptions } from './base.js';
 
 export interface LinearWarmupOptions extends IntervalOptions {

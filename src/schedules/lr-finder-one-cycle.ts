@@ -5,8 +5,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { integerAtLeast } from '../util/validate.js';
 import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions, type LrRangeTestResult } from './lr-range-test.js';
-import { OneCycleLR, type OneCycleLROptions } from './schedules/one-cycle-lr.js';
-import { readOptions } from './schedules/base.js';
+import { OneCycleLR, type OneCycleLROptions } from './one-cycle-lr.js';
+import { readOptions } from './base.js';
 
 export interface LrFinderOneCycleOptions {
   /**

@@ -19,7 +19,7 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs';
-import { Checkpoint, type SerializedCheckpoint, type TrainingState } from './checkpoint.js';
+import { Checkpoint, type SerializedCheckpoint, type TrainingState } from '../../state/checkpoint.js';
 import {
   AUTOLRS_OPTION_KEYS,
   AutoLRSController,
@@ -29,9 +29,9 @@ import {
   type AutoLRSEvent,
 } from './controller.js';
 import { fitExponential } from './forecast.js';
-import { assertLrSettable, setLearningRate } from './lr.js';
-import { assertTrainingStateTfjs } from '../util/engine.js';
-import { func, knownKeys, optionsObject } from '../util/validate.js';
+import { assertLrSettable, setLearningRate } from '../../state/lr.js';
+import { assertTrainingStateTfjs } from '../../util/engine.js';
+import { func, knownKeys, optionsObject } from '../../util/validate.js';
 
 /** Options of {@link AutoLRSDriver}: the schedule's options plus how to reach the data. */
 export interface AutoLRSDriverOptions extends AutoLRSControllerOptions {
