@@ -23,7 +23,7 @@
  *   --task cnn-momentum|resnet8-adam   a preset (below); later flags override it
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
- *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X (the strategy's defaults)
+ *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --tolerance X (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -228,6 +228,18 @@ function parse(argv: string[]): Cli {
         if (v !== 'cooldown' && v !== 'reference') usage(`Expected \`--strategy\` to be cooldown or reference, got ${JSON.stringify(v)}.`);
         over.strategy = take() as 'cooldown' | 'reference';
         break;
+      case '--warmup-fraction': {
+        const x = Number(take());
+        if (!(x >= 0 && x < 1)) usage(`Expected \`--warmup-fraction\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
+        cooldownOptions['warmupFraction'] = x;
+        break;
+      }
+      case '--tolerance': {
+        const x = Number(take());
+        if (!(x >= 0) || !Number.isFinite(x)) usage(`Expected \`--tolerance\` to be a number >= 0, got ${JSON.stringify(v)}.`);
+        cooldownOptions['tolerance'] = x;
+        break;
+      }
       case '--later-k':
         cooldownOptions['laterK'] = int(flag, take(), 1);
         break;

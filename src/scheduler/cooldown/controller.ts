@@ -21,7 +21,7 @@
  */
 import { chooseLr } from './choose.js';
 import { judgeProbe, type ProbeNote } from './judge.js';
-import { cooldownLr, planStages, probeLr, type StagePlan } from './plan.js';
+import { cooldownLr, planStages, probeLr, warmupLr, type StagePlan } from './plan.js';
 import { resolveCooldownOptions, type CooldownOptions, type ResolvedCooldownOptions } from './options.js';
 import type { LrSearch } from '../search.js';
 
@@ -184,7 +184,18 @@ export class CooldownController {
   get lr(): number | null {
     if (this.#lr === null) return null;
     if (this.#phase === 'cooldown' || this.#phase === 'done') return cooldownLr(this.#lr, this.#step, this.#plan.cooldownStart, this.#plan.totalSteps);
+    if (this.#phase === 'train' && this.#stage === 1) {
+      const w = this.#warmup();
+      return warmupLr(this.#lr, this.#step, w.start, w.steps);
+    }
     return this.#lr;
+  }
+
+  /** The warmup after the first search: its first step and length (within the first stage). */
+  #warmup(): { start: number; steps: number } {
+    const start = this.#plan.stageStarts[0]! + this.#plan.trials[0]! * this.#plan.probeSteps;
+    const steps = Math.min(Math.round(this.#o.warmupFraction * this.#plan.totalSteps), this.#plan.stageEnds[0]! - start);
+    return { start, steps };
   }
 
   /** Subscribes to events; returns an unsubscribe function. */

@@ -70,6 +70,12 @@ export interface CooldownOptions {
    */
   cooldownFraction?: number;
   /**
+   * Fraction of the budget over which training after the first search warms up linearly to
+   * the LR chosen (step i of W at lr·(i + 1)/W), in [0, 1): warmup, stable, decay. 0: none.
+   * @default 0
+   */
+  warmupFraction?: number;
+  /**
    * A later stage searches down to the LR in use divided by this factor (>= 1).
    * @default 4
    */
@@ -122,6 +128,7 @@ const KEYS = {
   probeSteps: true,
   probeCooldown: true,
   cooldownFraction: true,
+  warmupFraction: true,
   windowBelow: true,
   windowAbove: true,
   tolerance: true,
@@ -155,6 +162,8 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   if (probeCooldown === 1) throw new RangeError('Expected `probeCooldown` to be a number in [0, 1), got 1.');
   const cooldownFraction = numberInRange('cooldownFraction', o.cooldownFraction ?? 0.35, 0, 1);
   if (cooldownFraction === 1) throw new RangeError('Expected `cooldownFraction` to be a number in [0, 1), got 1.');
+  const warmupFraction = numberInRange('warmupFraction', o.warmupFraction ?? 0, 0, 1);
+  if (warmupFraction === 1) throw new RangeError('Expected `warmupFraction` to be a number in [0, 1), got 1.');
   const windowBelow = finiteNumber('windowBelow', o.windowBelow ?? 4);
   if (windowBelow < 1) throw new RangeError(`Expected \`windowBelow\` to be a number >= 1, got ${windowBelow}.`);
   const windowAbove = finiteNumber('windowAbove', o.windowAbove ?? 2);
@@ -176,6 +185,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     probeSteps,
     probeCooldown,
     cooldownFraction,
+    warmupFraction,
     windowBelow,
     windowAbove,
     tolerance,

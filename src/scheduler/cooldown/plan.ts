@@ -98,6 +98,15 @@ export function probeLr(lr: number, i: number, probeSteps: number, holdSteps: nu
 }
 
 /**
+ * LR of training step t after the first search during a linear warmup of `steps` steps that
+ * begins at `start`: step start + i uses lr·(i + 1)/steps; `lr` from start + steps on.
+ */
+export function warmupLr(lr: number, t: number, start: number, steps: number): number {
+  if (steps <= 0 || t >= start + steps || t < start) return lr;
+  return (lr * (t - start + 1)) / steps;
+}
+
+/**
  * LR of training step t during the final cooldown (C ≤ t < T): `lr` decays linearly from
  * `lr` at step C, reaching lr/(T − C) at step T − 1 (and 0 at T).
  */

@@ -87,6 +87,23 @@ describe('CooldownController', () => {
     expect(stage1.trials.map((t) => t.lr)).toEqual([0.01, 0.1, 0.3, 0.05, 0.002, 0.02]);
   });
 
+  it('warms up linearly to the LR chosen after the first search when warmupFraction is set', () => {
+    const c = new CooldownController({ ...opts, stages: 1, tolerance: 0, warmupFraction: 0.05, search: scripted([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]).factory });
+    c.start();
+    search(c, 2, (lr) => Math.abs(lr - 0.2));
+    // 6 probes of 20 steps end at step 120; the warmup takes round(0.05 · 1000) = 50 steps.
+    expect(c.globalStep).toBe(120);
+    const lrs: number[] = [];
+    for (let i = 0; i < 52; i++) {
+      lrs.push(c.lr!);
+      c.step();
+    }
+    expect(lrs[0]).toBeCloseTo(0.2 / 50, 15);
+    expect(lrs[24]).toBeCloseTo(0.2 * 25 / 50, 15);
+    expect(lrs[49]).toBeCloseTo(0.2, 15);
+    expect(lrs[50]).toBe(0.2);
+  });
+
   it('judges a probe that ends no better than its start, or not finite, as unusable and tells the search a capped value', () => {
     const s = scripted([[0.5, 0.1, 0.01, 0.02, 0.03, 0.04]]);
     const c = new CooldownController({ ...opts, stages: 1, search: s.factory });

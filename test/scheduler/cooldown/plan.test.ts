@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cooldownLr, planStages, probeLr } from '../../../src/scheduler/cooldown/plan.js';
+import { cooldownLr, planStages, probeLr, warmupLr } from '../../../src/scheduler/cooldown/plan.js';
 
 const base = { totalSteps: 1000, startStep: 0, stages: 3, cooldownFraction: 0.35, probeSteps: 20, probeCooldown: 0.4, trials: 6, laterTrials: 3 };
 
@@ -54,5 +54,15 @@ describe('probeLr and cooldownLr', () => {
     expect(cooldownLr(0.2, 825, 650, 1000)).toBeCloseTo(0.1, 15);
     expect(cooldownLr(0.2, 999, 650, 1000)).toBeCloseTo(0.2 / 350, 15);
     expect(cooldownLr(0.2, 1000, 650, 1000)).toBe(0);
+  });
+});
+
+describe('warmupLr', () => {
+  it('rises linearly over the warmup steps, lr·(i + 1)/W, then holds the LR', () => {
+    expect(warmupLr(0.2, 100, 100, 4)).toBeCloseTo(0.05, 15);
+    expect(warmupLr(0.2, 103, 100, 4)).toBeCloseTo(0.2, 15);
+    expect(warmupLr(0.2, 104, 100, 4)).toBe(0.2);
+    expect(warmupLr(0.2, 99, 100, 4)).toBe(0.2);
+    expect(warmupLr(0.2, 100, 100, 0)).toBe(0.2);
   });
 });
