@@ -37,11 +37,12 @@
  *                   grid 0.01,0.04,0.16, eval every 30
  *
  * Tasks (CPU-sized, 3 seeds, 4-point grids around each optimizer's customary LR, baselines
- * constant, step, cosine and one-cycle, both peers; AutoLRS with a 3-decade range):
+ * constant, step, cosine and one-cycle, both peers; AutoLRS with the 3 decades ending at the
+ * grid's top, the cooldown strategy's range unless --min-lr/--max-lr are given):
  *   cnn-momentum   the CNN, SGD momentum 0.9, 20,000 / 2,000 / 10,000 images, batch 32, 2,500 steps,
- *                  grid 0.01,0.03,0.1,0.3, AutoLRS in [1e-3, 1]
+ *                  grid 0.01,0.03,0.1,0.3, AutoLRS in [3e-4, 0.3]
  *   resnet8-adam   the main job's model (ResNet-8, width 8), Adam, 55,000 / 5,000 / 10,000 images,
- *                  batch 32, 2,548 steps, grid 0.001,0.003,0.01,0.03, AutoLRS in [1e-4, 0.1];
+ *                  batch 32, 2,548 steps, grid 0.001,0.003,0.01,0.03, AutoLRS in [3e-5, 0.03];
  *                  test accuracy every 500 steps (cnn-momentum: every 250)
  */
 import * as fs from 'node:fs';
@@ -126,7 +127,7 @@ function taskConfig(task: Task): HeadToHeadConfig {
         budget: 2500,
         grid: [0.01, 0.03, 0.1, 0.3],
         optimizer: 'momentum',
-        autolrs: { strategy: 'cooldown', minLr: 1e-3, maxLr: 1, options: {} },
+        autolrs: { strategy: 'cooldown', minLr: 3e-4, maxLr: 0.3, options: {} },
       }
     : {
         ...common,
@@ -138,7 +139,7 @@ function taskConfig(task: Task): HeadToHeadConfig {
         evalEvery: 500,
         grid: [0.001, 0.003, 0.01, 0.03],
         optimizer: 'adam',
-        autolrs: { strategy: 'cooldown', minLr: 1e-4, maxLr: 0.1, options: {} },
+        autolrs: { strategy: 'cooldown', minLr: 3e-5, maxLr: 0.03, options: {} },
       };
 }
 
@@ -417,8 +418,11 @@ async function main(): Promise<void> {
     const parts = cli.merge.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultsFile);
     const runs: RunRecord[] = [];
     for (const part of parts) {
+      // A part without AutoLRS runs (--no-autolrs) says nothing about AutoLRS's settings.
+      const withoutAutolrs = !part.runs.some((r) => r.method === 'autolrs');
       const { baselines: _b, peers: _p, runAutolrs: _r, ...rest } = part.config;
       const { baselines: _b2, peers: _p2, runAutolrs: _r2, ...want } = cli.config;
+      if (withoutAutolrs) rest.autolrs = want.autolrs;
       if (!sameConfig(rest as HeadToHeadConfig, want as HeadToHeadConfig)) usage('--merge: the parts were produced with other settings than this command line gives.');
       for (const r of part.runs) if (!runs.some((x) => x.id === r.id)) runs.push(r);
     }

@@ -149,10 +149,10 @@ describe('scorers and the choice rule', () => {
   it('chooseIndex applies the strategy rule: with tolerance 0 the lowest value that can be chosen (the earlier on ties), else half the smallest LR tried', () => {
     expect(chooseIndex(GRID, [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }, { lrIndex: 2, value: 0.1, note: 'no-progress' }], 0)).toEqual({ index: 7, fallback: false });
     expect(chooseIndex(GRID, [{ lrIndex: 9, value: 0.3 }, { lrIndex: 4, value: 0.3 }], 0)).toEqual({ index: 9, fallback: false });
-    // The shipped tolerance (3 %): 0.305 <= 0.3 · 1.03, so the smaller LR (index 4) is chosen; 0.4 is not within it.
-    expect(SHIPPED_TOLERANCE).toBe(0.03);
-    expect(chooseIndex(GRID, [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }, { lrIndex: 4, value: 0.305 }])).toEqual({ index: 4, fallback: false });
-    expect(chooseIndex(GRID, [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }])).toEqual({ index: 7, fallback: false });
+    // The shipped tolerance is 0: the lowest value. With 3 %: 0.305 <= 0.3 · 1.03, so the smaller LR (index 4); 0.4 is not within it.
+    expect(SHIPPED_TOLERANCE).toBe(0);
+    expect(chooseIndex(GRID, [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }, { lrIndex: 4, value: 0.305 }])).toEqual({ index: 7, fallback: false });
+    expect(chooseIndex(GRID, [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }, { lrIndex: 4, value: 0.305 }], 0.03)).toEqual({ index: 4, fallback: false });
     // 0.01 / 2 = 0.005 is nearest to 0.00562 in log space (index 3).
     expect(chooseIndex(GRID, [{ lrIndex: 8, value: 2, note: 'no-progress' }, { lrIndex: 4, value: NaN, note: 'not-finite' }])).toEqual({ index: 3, fallback: true });
     expect(chooseIndex(GRID, [{ lrIndex: 0, value: 2, note: 'no-progress' }])).toEqual({ index: 0, fallback: true });
@@ -243,10 +243,8 @@ describe('replayed searches on a hand-made grid', () => {
     expect(new Set(a.tried).size).toBe(6);
     expect(replaySearch(GRID, scored, 'bo', 6, 0)).toEqual(a);
     const best = a.tried.filter((i) => i !== 12).reduce((x, y) => (scored.lrs[y]!.value < scored.lrs[x]!.value ? y : x));
-    // The rule never goes above the best probe, nor below the smallest usable one; a probed LR it takes is within 3 % of the best.
-    expect(a.chosenIndex).toBeLessThanOrEqual(best);
-    expect(a.chosenIndex).toBeGreaterThanOrEqual(Math.min(...a.tried.filter((i) => i !== 12)));
-    if (a.tried.includes(a.chosenIndex)) expect(scored.lrs[a.chosenIndex]!.value).toBeLessThanOrEqual(scored.lrs[best]!.value * 1.03);
+    // The shipped rule (tolerance 0) takes the best probe.
+    expect(a.chosenIndex).toBe(best);
     expect(a.regret).toBeCloseTo(scored.lrs[a.chosenIndex]!.truth - 0.3, 12);
     expect(() => replaySearch(GRID, scored, 'bo', 14, 0)).toThrow(RangeError);
   });
@@ -296,20 +294,23 @@ describe('the committed cooldown bank (bench/bank/fashion-mnist-cnn-cooldown.jso
   });
 
   it('the shipped search and random search choose LRs with the regret measured', () => {
-    expect(shipped.bo.meanRegret).toBeGreaterThan(0.012467 * 0.98);
-    expect(shipped.bo.meanRegret).toBeLessThan(0.012467 * 1.02);
-    expect(shipped.random.meanRegret).toBeGreaterThan(0.011718 * 0.98);
-    expect(shipped.random.meanRegret).toBeLessThan(0.011718 * 1.02);
+    expect(shipped.bo.meanRegret).toBeGreaterThan(0.010029 * 0.98);
+    expect(shipped.bo.meanRegret).toBeLessThan(0.010029 * 1.02);
+    expect(shipped.random.meanRegret).toBeGreaterThan(0.009149 * 0.98);
+    expect(shipped.random.meanRegret).toBeLessThan(0.009149 * 1.02);
   });
 
-  it("at the first search (checkpoint 0, the shipped strategy's only one) the shipped search's regret is under half random search's", () => {
+  it("at the first search (checkpoint 0, the shipped strategy's only one) the shipped search's regret is 1.3x random search's", () => {
+    // With tolerance 0 the best probe's LR is taken, and from a fresh model the best probe
+    // (0.0316) is above the best LR over 750 steps (0.0178): bench/README.md, section 6.
     const bo = shipped.bo.perCheckpoint[0]!;
     const random = shipped.random.perCheckpoint[0]!;
-    expect(bo).toBeGreaterThan(0.004402 * 0.98);
-    expect(bo).toBeLessThan(0.004402 * 1.02);
-    expect(random).toBeGreaterThan(0.013344 * 0.98);
-    expect(random).toBeLessThan(0.013344 * 1.02);
-    expect(bo / random).toBeLessThan(0.5);
+    expect(bo).toBeGreaterThan(0.022585 * 0.98);
+    expect(bo).toBeLessThan(0.022585 * 1.02);
+    expect(random).toBeGreaterThan(0.017293 * 0.98);
+    expect(random).toBeLessThan(0.017293 * 1.02);
+    expect(bo / random).toBeGreaterThan(1.25);
+    expect(bo / random).toBeLessThan(1.37);
   });
 
   it("the shipped scorer's chosen LR has a lower regret than the tail-mean scorer's, judged against the base or on finiteness alone", () => {

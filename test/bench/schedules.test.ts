@@ -28,6 +28,30 @@ const args = [
   '--grid', '0.01,0.1',
   '--baselines', 'cosine,constant',
   '--k', '2',
+  '--later-k', '2',
+  '--probe-steps', '3',
+  '--stages', '2',
+  '--tolerance', '0',
+];
+
+// The reference strategy alone: no baseline, no peer, one seed.
+const referenceArgs = [
+  'tsx',
+  'bench/schedules.ts',
+  '--model', 'mlp',
+  '--backend', 'cpu',
+  '--train-size', '256',
+  '--val-size', '128',
+  '--test-size', '128',
+  '--batch', '16',
+  '--budget', '48',
+  '--eval-every', '8',
+  '--seeds', '1',
+  '--grid', '0.01,0.1',
+  '--baselines', 'none',
+  '--peers', 'none',
+  '--strategy', 'reference',
+  '--k', '2',
   '--tau', '10',
   '--tau-prime', '3',
   '--tau-max', '20',
@@ -37,6 +61,7 @@ let dir: string;
 let out: string;
 let first: ResultsFile;
 let second: ResultsFile;
+let reference: ResultsFile;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autolrs-schedules-'));
@@ -46,6 +71,9 @@ beforeAll(() => {
   first = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
   execFileSync('npx', [...args, '--out', out, '--resume'], { env, stdio: 'pipe' });
   second = JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile;
+  const referenceOut = path.join(dir, 'reference.json');
+  execFileSync('npx', [...referenceArgs, '--out', referenceOut], { env, stdio: 'pipe' });
+  reference = JSON.parse(fs.readFileSync(referenceOut, 'utf8')) as ResultsFile;
 }, 600_000);
 
 describe('bench/schedules.ts on a tiny configuration', () => {
@@ -65,23 +93,57 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     expect(baseline.curve.map((p) => p.step)).toEqual([8, 16, 24, 32, 40, 48]);
   });
 
-  it('evaluates AutoLRS only in its training phases and counts its search steps', () => {
+  it('counts every probe step of the cooldown strategy and evaluates only committed weights', () => {
     for (const r of first.runs.filter((x) => x.method === 'autolrs')) {
       const a = r.autolrs!;
+      expect(a.strategy).toBe('cooldown');
+      // 2 searches × 2 probes × 3 steps; fit trains the rest of the 48.
+      expect(a.stats['searchSteps']).toBe(2 * 2 * 3);
+      expect(a.stats['gradientSteps']).toBe(48);
       expect(a.stats['searchSteps']! + a.stats['trainSteps']!).toBe(48);
-      expect(a.stats['searchSteps']).toBe(3 * 2 * 3);
-      expect(a.stages.map((s) => [s.startStep, s.tau, s.tauPrime, s.trials.length])).toEqual([
-        [0, 10, 3, 2],
-        [16, 10, 3, 2],
-        [32, 10, 3, 2],
-        // The budget ends where stage 4's search would begin.
-        [48, 10, 3, 0],
-      ]);
-      for (const s of a.stages.slice(0, 3)) expect(s.chosenLr).toBeGreaterThanOrEqual(0.01);
-      // Training windows: steps startStep + 7 .. startStep + 16 of each stage.
-      const inTrain = (step: number): boolean => a.stages.some((s) => step > s.startStep + 6 && step <= s.startStep + 16);
-      for (const p of r.curve) expect(inTrain(p.step)).toBe(true);
+      expect(a.stages).toHaveLength(2);
+      expect(a.stages[0]!.startStep).toBe(0);
+      for (const s of a.stages) {
+        expect(s.probeSteps).toBe(3);
+        expect(s.trials).toHaveLength(2);
+        // Tolerance 0: the best probe's LR, whose state is kept.
+        const best = s.trials.reduce((x, t) => (t.score! < x.score! ? t : x));
+        expect(s.chosenLr).toBe(best.lr);
+      }
+      expect(a.stats['keptProbeSteps']).toBeGreaterThan(0);
+      expect(a.stats['discardedSteps']).toBe(a.stats['searchSteps']! - a.stats['keptProbeSteps']!);
+      // No evaluation inside a search: its 6 probe steps follow the stage's start step, and
+      // the callback ends it (in the kept or restored state) before the evaluator runs.
+      const inSearch = (step: number): boolean => a.stages.some((s) => step > s.startStep && step < s.startStep + 6);
+      expect(r.curve.some((p) => a.stages.some((s) => s.startStep > 0 && p.step === s.startStep + 6))).toBe(true);
+      for (const p of r.curve) expect(inSearch(p.step)).toBe(false);
+      expect(r.curve.length).toBeGreaterThan(1);
     }
+  });
+
+  it('runs the reference strategy, evaluating it only in its training phases', () => {
+    expect(reference.runs.map((r) => [r.method, r.seed])).toEqual([['autolrs', 0]]);
+    const r = reference.runs[0]!;
+    expect(r.steps).toBe(48);
+    expect(r.tensorsLeaked).toBe(0);
+    const a = r.autolrs!;
+    expect(a.strategy).toBe('reference');
+    expect(a.stats['searchSteps']! + a.stats['trainSteps']!).toBe(48);
+    expect(a.stats['searchSteps']).toBe(3 * 2 * 3);
+    expect(a.stages.map((s) => [s.startStep, s.tau, s.tauPrime, s.trials.length])).toEqual([
+      [0, 10, 3, 2],
+      [16, 10, 3, 2],
+      [32, 10, 3, 2],
+      // The budget ends where stage 4's search would begin.
+      [48, 10, 3, 0],
+    ]);
+    for (const s of a.stages.slice(0, 3)) expect(s.chosenLr).toBeGreaterThanOrEqual(0.01);
+    // Training windows: steps startStep + 7 .. startStep + 16 of each stage.
+    const inTrain = (step: number): boolean => a.stages.some((s) => step > s.startStep + 6 && step <= s.startStep + 16);
+    for (const p of r.curve) expect(inTrain(p.step)).toBe(true);
+    expect(Object.keys(reference.summary.autolrsOverhead!)).toEqual(
+      expect.arrayContaining(['searchSteps', 'checkpointMs', 'restoreMs', 'forecastMs', 'searchMs', 'hostReads', 'trainMs']),
+    );
   });
 
   it('summarizes with the target rule and consistent speedups', () => {
@@ -102,7 +164,7 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     expect(baselines.some((m) => m.toTarget !== null)).toBe(true);
     expect(s.tuningCost).toMatchObject({ runs: 4, steps: 4 * 48 });
     expect(Object.keys(s.autolrsOverhead!)).toEqual(
-      expect.arrayContaining(['searchSteps', 'checkpointMs', 'restoreMs', 'forecastMs', 'searchMs', 'hostReads', 'trainMs']),
+      expect.arrayContaining(['searchSteps', 'keptProbeSteps', 'discardedSteps', 'scoreMs', 'searchMs', 'hostReads', 'trainMs']),
     );
   });
 
@@ -136,6 +198,30 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     const svg = fs.readFileSync(out.replace(/\.json$/, '.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     for (const label of ['AutoLRS', 'lr-finder-onecycle (no tuning)', 'schedule-free (no tuning)']) expect(svg).toContain(label);
+  });
+
+  it('--merge combines parts; a part without AutoLRS runs does not constrain its settings', () => {
+    const autolrsPart = { ...first, runs: first.runs.filter((r) => r.method === 'autolrs') };
+    const otherPart = {
+      ...first,
+      config: { ...first.config, autolrs: { ...first.config.autolrs, options: { tolerance: 0.5 } } },
+      runs: first.runs.filter((r) => r.method !== 'autolrs'),
+    };
+    const a = path.join(dir, 'part-a.json');
+    const b = path.join(dir, 'part-b.json');
+    const merged = path.join(dir, 'merged.json');
+    fs.writeFileSync(a, JSON.stringify(otherPart));
+    fs.writeFileSync(b, JSON.stringify(autolrsPart));
+    const env = { ...process.env, OUT: '' };
+    execFileSync('npx', [...args, '--merge', a, b, '--out', merged], { env, stdio: 'pipe' });
+    const m = JSON.parse(fs.readFileSync(merged, 'utf8')) as ResultsFile;
+    expect(m.runs).toHaveLength(first.runs.length);
+    expect(m.config).toEqual(first.config);
+    expect(m.summary.methods).toEqual(first.summary.methods);
+    // A part with AutoLRS runs made with other settings is refused.
+    const stale = path.join(dir, 'part-stale.json');
+    fs.writeFileSync(stale, JSON.stringify({ ...autolrsPart, config: otherPart.config }));
+    expect(() => execFileSync('npx', [...args, '--merge', a, stale, '--out', merged], { env, stdio: 'pipe' })).toThrow(/other settings/);
   });
 
   it('--resume skips the runs already done', () => {

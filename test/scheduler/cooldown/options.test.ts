@@ -1,0 +1,39 @@
+/** The cooldown strategy's options: the defaults documented in the README's options table. */
+import { describe, expect, it } from 'vitest';
+
+import { resolveCooldownOptions } from '../../../src/scheduler/cooldown/options.js';
+
+describe('resolveCooldownOptions', () => {
+  it('applies the documented defaults', () => {
+    const o = resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 2548 });
+    expect(o).toMatchObject({
+      startStep: 0,
+      stages: 1,
+      k: 6,
+      laterK: 3,
+      probeCooldown: 0.4,
+      cooldownFraction: 0.35,
+      warmupFraction: 0,
+      windowBelow: 4,
+      windowAbove: 2,
+      tolerance: 0,
+      nInitialPoints: 3,
+      acquisition: 'ei',
+      seed: 0,
+    });
+    // max(8, round(0.02 · 2548)) = max(8, 51)
+    expect(o.probeSteps).toBe(51);
+    expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 100 }).probeSteps).toBe(8);
+    expect(typeof o.search).toBe('function');
+  });
+
+  it('keeps the values given', () => {
+    const o = resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerance: 0.03, stages: 2, probeSteps: 12 });
+    expect([o.tolerance, o.stages, o.probeSteps]).toEqual([0.03, 2, 12]);
+  });
+
+  it('rejects a negative tolerance and an unknown option, naming them', () => {
+    expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerance: -0.1 })).toThrow(/`tolerance`/);
+    expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerence: 0 } as never)).toThrow(/tolerence/);
+  });
+});
