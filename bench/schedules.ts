@@ -28,7 +28,8 @@
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
  *   --backend auto|tensorflow|webgpu|wasm|cpu (auto)
- *   --resume        skip runs already in the results file (config must match)
+ *   --resume        skip runs already in the results file (config must match); without --out,
+ *                   the committed copy under bench/results/ when the file is absent
  *   --max-minutes M start no new run after M minutes (then rerun with --resume)
  *   --out FILE      results JSON (bench/results/schedules-<tag>.json, or under $OUT)
  *   --tag NAME      file name tag (<backend>-<model>, or quick-<backend>-<model> with --quick)
@@ -460,7 +461,8 @@ async function main(): Promise<void> {
   let runs: RunRecord[] = [];
   let sessions: ResultsFile['sessions'] = [];
   if (cli.resume) {
-    const from = fs.existsSync(out) ? out : fs.existsSync(committed) ? committed : null;
+    // Under $OUT (a device run) the committed copy is the fallback; an explicit --out is not.
+    const from = fs.existsSync(out) ? out : cli.out === undefined && fs.existsSync(committed) ? committed : null;
     if (from !== null) {
       const prev = JSON.parse(fs.readFileSync(from, 'utf8')) as ResultsFile;
       if (!sameConfig(prev.config, cli.config)) usage(`--resume: ${from} was produced with another configuration; pass the same flags or another --out.`);
