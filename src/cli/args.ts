@@ -108,7 +108,7 @@ export interface TrainConfig {
   probeSteps: number | undefined;
   /** Cooldown strategy: number of stages; undefined: its default (3). */
   stages: number | undefined;
-  /** Cooldown strategy: fraction of the budget in the final cooldown; undefined: its default (0.35). */
+  /** Cooldown strategy: fraction of the budget in the final cooldown; undefined: its default (0.5). */
   cooldownFraction: number | undefined;
   seed: number;
   /** Training examples used (a seeded subset); undefined: all of the training split. */
@@ -261,7 +261,7 @@ Options:
                          6; reference: 10)
   --probe-steps <n>      cooldown strategy: steps of each probe (default 2 % of the steps)
   --stages <n>           cooldown strategy: number of stages (default 3)
-  --cooldown-fraction <x>  cooldown strategy: share of the steps in the final cooldown (0.35)
+  --cooldown-fraction <x>  cooldown strategy: share of the steps in the final cooldown (0.5)
   --tau <n>              reference strategy: steps of the first stage at the chosen LR
   --tau-prime <n>        reference strategy: steps of each LR probe (default tau/10)
   --tau-max <n>          reference strategy: tau stops doubling there

@@ -94,13 +94,13 @@ describe('autolrs command line', () => {
       const lr = trials[Math.floor(i / 3)]!.lr;
       expect(s.lr).toBeCloseTo(i % 3 === 2 ? lr / 2 : lr, 12);
     });
-    // The final cooldown: from round(0.65 · 48) = 31 to 48, linear to 0.
+    // The final cooldown (the default: the last half): from round(0.5 · 48) = 24 to 48, linear to 0.
     const cool = steps.filter((s) => s.phase === 'cooldown');
-    expect(cool.map((s) => s.step)).toEqual(Array.from({ length: 17 }, (_, i) => 31 + i));
+    expect(cool.map((s) => s.step)).toEqual(Array.from({ length: 24 }, (_, i) => 24 + i));
     const lastLr = auto.history[1]!.chosenLr!;
-    cool.forEach((s, i) => expect(s.lr).toBeCloseTo((lastLr * (17 - i)) / 17, 12));
+    cool.forEach((s, i) => expect(s.lr).toBeCloseTo((lastLr * (24 - i)) / 24, 12));
     expect(epochs.length).toBe(summary.epochs);
-    expect(summary.finalLr).toBeCloseTo(lastLr / 17, 12);
+    expect(summary.finalLr).toBeCloseTo(lastLr / 24, 12);
 
     expect(readFileSync(join(runDir, 'schedule.svg'), 'utf8')).toMatch(/^<svg/);
     const png = readFileSync(join(runDir, 'schedule.png'));

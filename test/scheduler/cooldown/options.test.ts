@@ -12,7 +12,7 @@ describe('resolveCooldownOptions', () => {
       k: 6,
       laterK: 3,
       probeCooldown: 0.4,
-      cooldownFraction: 0.35,
+      cooldownFraction: 0.5,
       warmupFraction: 0,
       windowBelow: 4,
       windowAbove: 2,
