@@ -45,7 +45,7 @@ console.log(
     cooldown: {
       losses: h3.history.loss,
       stats: cooldown.stats,
-      stages: cooldown.history.map((s) => ({ trials: s.trials.map((t) => t.lr), chosenLr: s.chosenLr })),
+      stages: cooldown.history.map((s) => ({ trials: s.trials.map((t) => t.lr), chosenLr: s.chosenLr, kept: s.kept })),
     },
     stepLR: { losses: h2.history.loss, step: schedule.step, lr: schedule.lr, optimizerLr: model2.optimizer.learningRate },
   }),
