@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { integerAtLeast } from '../util/validate.js';
 import { lrRangeTest, type LrRangeTestData, type LrRangeTestOptions, type LrRangeTestResult } from './lr-range-test.js';
-import { OneCycleLR, type OneCycleLROptions } from './one-cycle-lr.js';
+import { ONE_CYCLE_OPTION_KEYS, OneCycleLR, type OneCycleLROptions } from './one-cycle-lr.js';
 import { readOptions } from './base.js';
 
 export interface LrFinderOneCycleOptions {
@@ -74,14 +74,11 @@ export async function lrFinderOneCycle(model: tf.LayersModel, data: LrRangeTestD
     pctStart: 0.25,
     divFactor: 25,
     finalDivFactor: 4000,
-    ...readOptions<Omit<OneCycleLROptions, 'maxLr' | 'totalSteps'>>('oneCycle', o.oneCycle, [
-      'pctStart',
-      'annealStrategy',
-      'divFactor',
-      'finalDivFactor',
-      'threePhase',
-      'interval',
-    ]),
+    ...readOptions<Omit<OneCycleLROptions, 'maxLr' | 'totalSteps'>>(
+      'oneCycle',
+      o.oneCycle,
+      ONE_CYCLE_OPTION_KEYS.filter((k) => k !== 'maxLr' && k !== 'totalSteps'),
+    ),
   };
   // Checks the one-cycle options before the range test runs (the schedule gets at least these steps).
   new OneCycleLR({ ...cycleOptions, maxLr: 1, totalSteps: totalSteps - numSteps });

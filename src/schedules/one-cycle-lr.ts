@@ -37,6 +37,20 @@ export interface OneCycleLROptions extends IntervalOptions {
   threePhase?: boolean;
 }
 
+const KEYS = {
+  maxLr: true,
+  totalSteps: true,
+  pctStart: true,
+  annealStrategy: true,
+  divFactor: true,
+  finalDivFactor: true,
+  threePhase: true,
+  interval: true,
+} as const satisfies Record<keyof OneCycleLROptions, true>;
+
+/** Every option key of {@link OneCycleLROptions}. */
+export const ONE_CYCLE_OPTION_KEYS = Object.keys(KEYS) as Array<keyof OneCycleLROptions>;
+
 interface Phase {
   endStep: number;
   startLr: number;
@@ -65,16 +79,7 @@ export class OneCycleLR extends ClosedFormSchedule {
   readonly #anneal: AnnealStrategy;
 
   constructor(options: OneCycleLROptions) {
-    const o = readOptions<OneCycleLROptions>('oneCycleLR options', options, [
-      'maxLr',
-      'totalSteps',
-      'pctStart',
-      'annealStrategy',
-      'divFactor',
-      'finalDivFactor',
-      'threePhase',
-      'interval',
-    ]);
+    const o = readOptions<OneCycleLROptions>('oneCycleLR options', options, ONE_CYCLE_OPTION_KEYS);
     const maxLr = positiveNumber('maxLr', o.maxLr);
     const totalSteps = integerAtLeast('totalSteps', o.totalSteps, 2);
     const pctStart = numberInRange('pctStart', o.pctStart ?? 0.3, 0, 1, true);

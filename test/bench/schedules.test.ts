@@ -13,7 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { ResultsFile } from '../../bench/schedules.js';
 
-const args = [
+// The tiny task, shared by both configurations below.
+const tiny = [
   'tsx',
   'bench/schedules.ts',
   '--model', 'mlp',
@@ -24,8 +25,12 @@ const args = [
   '--batch', '16',
   '--budget', '48',
   '--eval-every', '8',
-  '--seeds', '2',
   '--grid', '0.01,0.1',
+];
+
+const args = [
+  ...tiny,
+  '--seeds', '2',
   '--baselines', 'cosine,constant',
   '--k', '2',
   '--later-k', '2',
@@ -36,18 +41,8 @@ const args = [
 
 // The reference strategy alone: no baseline, no peer, one seed.
 const referenceArgs = [
-  'tsx',
-  'bench/schedules.ts',
-  '--model', 'mlp',
-  '--backend', 'cpu',
-  '--train-size', '256',
-  '--val-size', '128',
-  '--test-size', '128',
-  '--batch', '16',
-  '--budget', '48',
-  '--eval-every', '8',
+  ...tiny,
   '--seeds', '1',
-  '--grid', '0.01,0.1',
   '--baselines', 'none',
   '--peers', 'none',
   '--strategy', 'reference',
