@@ -23,7 +23,8 @@
  *   --task cnn-momentum|resnet8-adam   a preset (below); later flags override it
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
- *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --tolerance X (the strategy's defaults)
+ *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --cooldown-shape linear|cosine
+ *            --warmup-fraction X --tolerance X (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -188,7 +189,7 @@ function parse(argv: string[]): Cli {
       };
   const cli: Cli = { config: c, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick, merge: null };
   const over: { k?: number; tau?: number; tauPrime?: number; tauMax?: number; minLr?: number; maxLr?: number; strategy?: 'cooldown' | 'reference' } = {};
-  const cooldownOptions: Record<string, number> = {};
+  const cooldownOptions: Record<string, number | string> = {};
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) usage(`Expected \`${flag}\` to be an integer >= ${min}, got ${JSON.stringify(v)}.`);
@@ -257,6 +258,10 @@ function parse(argv: string[]): Cli {
         cooldownOptions['cooldownFraction'] = x;
         break;
       }
+      case '--cooldown-shape':
+        if (v !== 'linear' && v !== 'cosine') usage(`Expected \`--cooldown-shape\` to be linear or cosine, got ${JSON.stringify(v)}.`);
+        cooldownOptions['cooldownShape'] = take()!;
+        break;
       case '--resume':
         cli.resume = true;
         break;

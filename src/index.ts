@@ -39,7 +39,7 @@ export {
   type SearchPlan,
 } from './scheduler/cooldown/controller.js';
 export { COOLDOWN_OPTION_KEYS, resolveCooldownOptions, type CooldownOptions, type ResolvedCooldownOptions } from './scheduler/cooldown/options.js';
-export { planStages, probeLr, cooldownLr, type StagePlan, type StagePlanInput } from './scheduler/cooldown/plan.js';
+export { planStages, probeLr, cooldownLr, COOLDOWN_SHAPES, type CooldownShape, type StagePlan, type StagePlanInput } from './scheduler/cooldown/plan.js';
 export { judgeProbe, penaltyFor, type ProbeNote, type ProbeVerdict } from './scheduler/cooldown/judge.js';
 export { chooseLr, type ScoredProbe } from './scheduler/cooldown/choose.js';
 export { ProbeData, type ProbeBatch, type ProbeDataOptions, type Tensors } from './scheduler/cooldown/probe-data.js';

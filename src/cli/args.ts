@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, type BackendChoice } from '../backend/select.js';
+import { COOLDOWN_SHAPES, type CooldownShape } from '../scheduler/cooldown/plan.js';
 
 /** An error in the command line: printed with the usage hint, exit status 2. */
 export class CliError extends Error {
@@ -106,10 +107,12 @@ export interface TrainConfig {
   tauMax: number;
   /** Cooldown strategy: steps of each probe; undefined: its default (2 % of the budget). */
   probeSteps: number | undefined;
-  /** Cooldown strategy: number of stages; undefined: its default (3). */
+  /** Cooldown strategy: number of stages; undefined: its default (1). */
   stages: number | undefined;
   /** Cooldown strategy: fraction of the budget in the final cooldown; undefined: its default (0.5). */
   cooldownFraction: number | undefined;
+  /** Cooldown strategy: how the final cooldown decays the LR; undefined: its default. */
+  cooldownShape: CooldownShape | undefined;
   seed: number;
   /** Training examples used (a seeded subset); undefined: all of the training split. */
   trainSize: number | undefined;
@@ -162,6 +165,7 @@ export const PRESET_VALUES: Record<PresetName, PresetValues> = {
     probeSteps: undefined,
     stages: undefined,
     cooldownFraction: undefined,
+    cooldownShape: undefined,
     seed: 0,
     trainSize: undefined,
     validationSize: 5000,
@@ -188,6 +192,7 @@ export const PRESET_VALUES: Record<PresetName, PresetValues> = {
     probeSteps: undefined,
     stages: undefined,
     cooldownFraction: undefined,
+    cooldownShape: undefined,
     seed: 0,
     trainSize: undefined,
     validationSize: 5000,
@@ -214,6 +219,7 @@ export const PRESET_VALUES: Record<PresetName, PresetValues> = {
     probeSteps: 3,
     stages: 2,
     cooldownFraction: undefined,
+    cooldownShape: undefined,
     seed: 0,
     trainSize: 256,
     validationSize: 64,
@@ -260,8 +266,9 @@ Options:
   --k <n>                AutoLRS: LRs tried per stage (cooldown: in the first stage; default
                          6; reference: 10)
   --probe-steps <n>      cooldown strategy: steps of each probe (default 2 % of the steps)
-  --stages <n>           cooldown strategy: number of stages (default 3)
+  --stages <n>           cooldown strategy: number of stages (default 1)
   --cooldown-fraction <x>  cooldown strategy: share of the steps in the final cooldown (0.5)
+  --cooldown-shape <s>   cooldown strategy: linear or cosine decay in the final cooldown (linear)
   --tau <n>              reference strategy: steps of the first stage at the chosen LR
   --tau-prime <n>        reference strategy: steps of each LR probe (default tau/10)
   --tau-max <n>          reference strategy: tau stops doubling there
@@ -310,6 +317,7 @@ const OPTIONS = {
   'probe-steps': { type: 'string' },
   stages: { type: 'string' },
   'cooldown-fraction': { type: 'string' },
+  'cooldown-shape': { type: 'string' },
   seed: { type: 'string' },
   'train-size': { type: 'string' },
   'validation-size': { type: 'string' },
@@ -415,6 +423,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
     probeSteps: opt('probe-steps', (v) => integer('probe-steps', v, 2), p.probeSteps),
     stages: opt('stages', (v) => integer('stages', v, 1), p.stages),
     cooldownFraction: opt('cooldown-fraction', (v) => number('cooldown-fraction', v, (x) => x >= 0 && x < 1, 'a number in [0, 1)'), p.cooldownFraction),
+    cooldownShape: opt('cooldown-shape', (v) => choice('cooldown-shape', v, COOLDOWN_SHAPES), p.cooldownShape),
     seed: opt('seed', (v) => integer('seed', v, 0), p.seed),
     trainSize: opt('train-size', (v) => integer('train-size', v, 1), p.trainSize),
     validationSize: opt('validation-size', (v) => integer('validation-size', v, 0), p.validationSize),

@@ -319,6 +319,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
           ...(config.probeSteps === undefined ? {} : { probeSteps: config.probeSteps }),
           ...(config.stages === undefined ? {} : { stages: config.stages }),
           ...(config.cooldownFraction === undefined ? {} : { cooldownFraction: config.cooldownFraction }),
+          ...(config.cooldownShape === undefined ? {} : { cooldownShape: config.cooldownShape }),
           seed: config.seed,
           onEvent: (e) => {
             if (e.type === 'trialEnd') {

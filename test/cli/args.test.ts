@@ -40,6 +40,8 @@ describe('parseCommandLine', () => {
     expect(config(['--preset', 'full'])).toMatchObject({ model: 'resnet20', width: 16, tau: 1000, tauPrime: 100, k: undefined, trainSize: undefined });
     expect(config(['--strategy', 'reference', '--min-lr', '1e-3', '--max-lr', '1'])).toMatchObject({ strategy: 'reference', minLr: 1e-3, maxLr: 1 });
     expect(config(['--probe-steps', '40', '--stages', '2', '--cooldown-fraction', '0.3'])).toMatchObject({ strategy: 'cooldown', probeSteps: 40, stages: 2, cooldownFraction: 0.3 });
+    expect(config(['--cooldown-shape', 'cosine'])).toMatchObject({ cooldownShape: 'cosine' });
+    expect(config([]).cooldownShape).toBeUndefined();
     expect(config(['--schedule', 'plateau']).validationSize).toBeGreaterThan(0);
   });
 
@@ -85,6 +87,7 @@ describe('parseCommandLine', () => {
     [['--min-lr', '0.5'], /Expected both `--min-lr` and `--max-lr`, or neither .*got only `--min-lr`\./],
     [['--strategy', 'greedy'], /Expected `--strategy` to be one of cooldown, reference, got "greedy"\./],
     [['--cooldown-fraction', '1'], /Expected `--cooldown-fraction` to be a number in \[0, 1\), got "1"\./],
+    [['--cooldown-shape', 'cos'], /Expected `--cooldown-shape` to be one of linear, cosine, got "cos"\./],
     [['--tau', '20', '--tau-prime', '20'], /Expected `--tau-prime` to be smaller than `--tau` \(20\), got 20\./],
     [['--tau-prime', '2'], /Expected `--tau-prime` to be an integer >= 3, got "2"\./],
     [['--steps', '10', '--epochs', '1'], /at most one of `--steps` and `--epochs`/],
@@ -96,7 +99,7 @@ describe('parseCommandLine', () => {
   });
 
   it('documents every flag in the usage text', () => {
-    for (const flag of ['--preset', '--schedule', '--strategy', '--probe-steps', '--stages', '--cooldown-fraction', '--model', '--backend', '--steps', '--epochs', '--batch-size', '--lr', '--min-lr', '--max-lr', '--tau', '--k', '--seed', '--train-size', '--out']) {
+    for (const flag of ['--preset', '--schedule', '--strategy', '--probe-steps', '--stages', '--cooldown-fraction', '--cooldown-shape', '--model', '--backend', '--steps', '--epochs', '--batch-size', '--lr', '--min-lr', '--max-lr', '--tau', '--k', '--seed', '--train-size', '--out']) {
       expect(USAGE).toContain(flag);
     }
   });

@@ -183,7 +183,7 @@ export class CooldownController {
    */
   get lr(): number | null {
     if (this.#lr === null) return null;
-    if (this.#phase === 'cooldown' || this.#phase === 'done') return cooldownLr(this.#lr, this.#step, this.#plan.cooldownStart, this.#plan.totalSteps);
+    if (this.#phase === 'cooldown' || this.#phase === 'done') return cooldownLr(this.#lr, this.#step, this.#plan.cooldownStart, this.#plan.totalSteps, this.#o.cooldownShape);
     if (this.#phase === 'train' && this.#stage === 1) {
       const w = this.#warmup();
       return warmupLr(this.#lr, this.#step, w.start, w.steps);

@@ -5,6 +5,7 @@
  */
 import type { LrSearchFactory } from '../search.js';
 import { defaultCooldownSearch } from './search.js';
+import { COOLDOWN_SHAPES, type CooldownShape } from './plan.js';
 import {
   finiteNumber,
   func,
@@ -72,6 +73,12 @@ export interface CooldownOptions {
    */
   cooldownFraction?: number;
   /**
+   * How the final cooldown decays the LR to 0: `'linear'`, or `'cosine'` (the second half of
+   * a cosine, which stays near the LR chosen longer and ends more gently); see {@link cooldownLr}.
+   * @default 'linear'
+   */
+  cooldownShape?: CooldownShape;
+  /**
    * Fraction of the budget over which training after the first search warms up linearly to
    * the LR chosen (step i of W at lr·(i + 1)/W), in [0, 1): warmup, stable, decay. 0: none.
    * @default 0
@@ -131,6 +138,7 @@ const KEYS = {
   probeSteps: true,
   probeCooldown: true,
   cooldownFraction: true,
+  cooldownShape: true,
   warmupFraction: true,
   windowBelow: true,
   windowAbove: true,
@@ -165,6 +173,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   if (probeCooldown === 1) throw new RangeError('Expected `probeCooldown` to be a number in [0, 1), got 1.');
   const cooldownFraction = numberInRange('cooldownFraction', o.cooldownFraction ?? 0.5, 0, 1);
   if (cooldownFraction === 1) throw new RangeError('Expected `cooldownFraction` to be a number in [0, 1), got 1.');
+  const cooldownShape = oneOf('cooldownShape', o.cooldownShape ?? 'linear', COOLDOWN_SHAPES);
   const warmupFraction = numberInRange('warmupFraction', o.warmupFraction ?? 0, 0, 1);
   if (warmupFraction === 1) throw new RangeError('Expected `warmupFraction` to be a number in [0, 1), got 1.');
   const windowBelow = finiteNumber('windowBelow', o.windowBelow ?? 4);
@@ -188,6 +197,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     probeSteps,
     probeCooldown,
     cooldownFraction,
+    cooldownShape,
     warmupFraction,
     windowBelow,
     windowAbove,

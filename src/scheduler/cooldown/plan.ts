@@ -106,11 +106,23 @@ export function warmupLr(lr: number, t: number, start: number, steps: number): n
   return (lr * (t - start + 1)) / steps;
 }
 
+/** How the final cooldown decays the LR: linearly, or along a half cosine. */
+export type CooldownShape = 'linear' | 'cosine';
+
+/** Every {@link CooldownShape}. */
+export const COOLDOWN_SHAPES: readonly CooldownShape[] = ['linear', 'cosine'];
+
 /**
- * LR of training step t during the final cooldown (C ≤ t < T): `lr` decays linearly from
- * `lr` at step C, reaching lr/(T − C) at step T − 1 (and 0 at T).
+ * LR of training step t during the final cooldown (C ≤ t < T), from `lr` at step C to 0 at
+ * step T:
+ * - `'linear'` (the default): lr·(T − t)/(T − C), so lr/(T − C) at step T − 1;
+ * - `'cosine'`: lr·(1 + cos(π·(t − C)/(T − C)))/2, the second half of a cosine.
+ * `lr` before C.
  */
-export function cooldownLr(lr: number, t: number, cooldownStart: number, totalSteps: number): number {
+export function cooldownLr(lr: number, t: number, cooldownStart: number, totalSteps: number, shape: CooldownShape = 'linear'): number {
   if (t < cooldownStart) return lr;
-  return (lr * Math.max(0, totalSteps - t)) / (totalSteps - cooldownStart);
+  if (t >= totalSteps) return 0;
+  const span = totalSteps - cooldownStart;
+  if (shape === 'cosine') return (lr * (1 + Math.cos((Math.PI * (t - cooldownStart)) / span))) / 2;
+  return (lr * (totalSteps - t)) / span;
 }

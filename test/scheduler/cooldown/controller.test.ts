@@ -105,6 +105,26 @@ describe('CooldownController', () => {
     expect(lrs[50]).toBe(0.2);
   });
 
+  it("decays the LR chosen along a half cosine in the final cooldown when cooldownShape is 'cosine'", () => {
+    const c = new CooldownController({ ...opts, stages: 1, cooldownShape: 'cosine', search: scripted([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]).factory });
+    c.start();
+    search(c, 2, (lr) => Math.abs(lr - 0.2));
+    while (c.phase === 'train') c.step();
+    // The cooldown takes the last 350 of the 1000 steps.
+    expect(c.globalStep).toBe(650);
+    const lrs: number[] = [];
+    while (!c.done) {
+      lrs.push(c.lr!);
+      c.step();
+    }
+    expect(lrs).toHaveLength(350);
+    expect(lrs[0]).toBeCloseTo(0.2, 15);
+    // A fifth of the way (step 70 of 350): 0.1·(1 + cos(π/5)) ≈ 0.181, above the linear decay's 0.16.
+    expect(lrs[70]).toBeCloseTo(0.1 * (1 + Math.cos(Math.PI / 5)), 15);
+    expect(lrs[175]).toBeCloseTo(0.1, 15);
+    expect(lrs[349]).toBeCloseTo(0.2 * Math.sin(Math.PI / 700) ** 2, 15);
+  });
+
   it('judges a probe that ends no better than its start, or not finite, as unusable and tells the search a capped value', () => {
     const s = scripted([[0.5, 0.1, 0.01, 0.02, 0.03, 0.04]]);
     const c = new CooldownController({ ...opts, stages: 1, search: s.factory });

@@ -13,6 +13,7 @@ describe('resolveCooldownOptions', () => {
       laterK: 3,
       probeCooldown: 0.4,
       cooldownFraction: 0.5,
+      cooldownShape: 'linear',
       warmupFraction: 0,
       windowBelow: 4,
       windowAbove: 2,
@@ -35,5 +36,12 @@ describe('resolveCooldownOptions', () => {
   it('rejects a negative tolerance and an unknown option, naming them', () => {
     expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerance: -0.1 })).toThrow(/`tolerance`/);
     expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerence: 0 } as never)).toThrow(/tolerence/);
+  });
+
+  it('rejects an unknown cooldown shape, naming the option, the shapes allowed and the value', () => {
+    expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, cooldownShape: 'cos' as never })).toThrow(
+      /`cooldownShape`.*linear.*cosine.*cos/s,
+    );
+    expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, cooldownShape: 'cosine' }).cooldownShape).toBe('cosine');
   });
 });

@@ -55,6 +55,21 @@ describe('probeLr and cooldownLr', () => {
     expect(cooldownLr(0.2, 999, 650, 1000)).toBeCloseTo(0.2 / 350, 15);
     expect(cooldownLr(0.2, 1000, 650, 1000)).toBe(0);
   });
+
+  it("decays along a half cosine with shape 'cosine': the LR at the start, half of it midway, 0 at the end", () => {
+    expect(cooldownLr(0.2, 600, 650, 1000, 'cosine')).toBe(0.2);
+    expect(cooldownLr(0.2, 650, 650, 1000, 'cosine')).toBeCloseTo(0.2, 15);
+    // A quarter of the way: (1 + cos(π/4))/2 = 0.853553...
+    expect(cooldownLr(0.2, 737.5, 650, 1000, 'cosine')).toBeCloseTo(0.2 * 0.8535533905932737, 15);
+    expect(cooldownLr(0.2, 825, 650, 1000, 'cosine')).toBeCloseTo(0.1, 15);
+    // Last step: (1 + cos(349π/350))/2 = sin²(π/700) ≈ 2.0142e-5.
+    expect(cooldownLr(0.2, 999, 650, 1000, 'cosine')).toBeCloseTo(0.2 * Math.sin(Math.PI / 700) ** 2, 15);
+    expect(cooldownLr(0.2, 999, 650, 1000, 'cosine')).toBeGreaterThan(0);
+    expect(cooldownLr(0.2, 1000, 650, 1000, 'cosine')).toBe(0);
+    // Above the linear decay before midway, below it after.
+    expect(cooldownLr(0.2, 700, 650, 1000, 'cosine')).toBeGreaterThan(cooldownLr(0.2, 700, 650, 1000));
+    expect(cooldownLr(0.2, 950, 650, 1000, 'cosine')).toBeLessThan(cooldownLr(0.2, 950, 650, 1000));
+  });
 });
 
 describe('warmupLr', () => {
