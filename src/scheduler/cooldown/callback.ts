@@ -91,7 +91,8 @@ export interface CooldownBoundsEvent {
 export type CooldownCallbackEvent = CooldownEvent | CooldownBoundsEvent;
 
 const CALLBACK_KEYS = ['strategy', 'data', 'batchSize', 'scoreData', 'validationData', 'scoreSize', 'scoreBatchSize', 'lrRangeTest', 'onEvent', 'verbose'] as const;
-const ARG_KEYS = [...COOLDOWN_OPTION_KEYS.filter((k) => k !== 'startStep'), ...CALLBACK_KEYS];
+/** Every key of {@link AutoLRSCooldownArgs}. */
+export const COOLDOWN_ARG_KEYS = [...COOLDOWN_OPTION_KEYS.filter((k) => k !== 'startStep'), ...CALLBACK_KEYS];
 
 /** What {@link AutoLRSCooldown.saveState} returns. */
 export interface AutoLRSCooldownState {
@@ -144,7 +145,7 @@ export class AutoLRSCooldown extends SameTfjsCallback {
   constructor(args: AutoLRSCooldownArgs) {
     super();
     const a = optionsObject<AutoLRSCooldownArgs>('args', args);
-    knownKeys('args', a, ARG_KEYS);
+    knownKeys('args', a, COOLDOWN_ARG_KEYS);
     if (a.strategy !== undefined && a.strategy !== 'cooldown') {
       throw new TypeError(`Expected \`strategy\` to be 'cooldown' or 'reference', got ${JSON.stringify(a.strategy)}.`);
     }

@@ -1,7 +1,18 @@
 /** The cooldown strategy's options: the defaults documented in the README's options table. */
 import { describe, expect, it } from 'vitest';
 
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { COOLDOWN_ARG_KEYS } from '../../../src/scheduler/cooldown/callback.js';
 import { resolveCooldownOptions } from '../../../src/scheduler/cooldown/options.js';
+
+/** The rows of the README's options table of the cooldown strategy. */
+function readmeTableRows(): string[] {
+  const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### The cooldown strategy (default)'), readme.indexOf('### The reference strategy'));
+  return section.split('\n').filter((line) => line.startsWith('| `'));
+}
 
 describe('resolveCooldownOptions', () => {
   it('applies the documented defaults', () => {
@@ -43,5 +54,15 @@ describe('resolveCooldownOptions', () => {
       /`cooldownShape`.*linear.*cosine.*cos/s,
     );
     expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, cooldownShape: 'cosine' }).cooldownShape).toBe('cosine');
+  });
+
+  it("documents every option of autoLRS's cooldown strategy in the README's table", () => {
+    const rows = readmeTableRows();
+    expect(rows.length).toBeGreaterThan(10);
+    const missing = COOLDOWN_ARG_KEYS.filter((key) => !rows.some((row) => row.includes(`\`${key}\``)));
+    expect(missing).toEqual([]);
+    // The table gives the default of every option this file checks above.
+    expect(rows.find((r) => r.startsWith('| `cooldownShape`'))).toContain("`'linear'`");
+    expect(rows.find((r) => r.startsWith('| `cooldownFraction`'))).toContain('| 0.5 |');
   });
 });
