@@ -33,8 +33,7 @@ import * as path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../../src/backend/select.js';
-import { epochBatches } from '../../src/data/batches.js';
+import { selectBackend } from '../../src/backend/select.js';
 import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
 import { cooldownLr, probeLr } from '../../src/scheduler/cooldown/plan.js';
@@ -42,6 +41,7 @@ import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-d
 import { setLearningRate } from '../../src/state/lr.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { accuracy, buildModel, describeModel, loadData, machine, meanLoss } from '../lib/setup.js';
+import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain, type BankFlags, usage } from './cli.js';
 import { storeValue, type CooldownBankFile, type CooldownCheckpoint, type StoredCooldownCurve } from './cooldown-format.js';
 import { encodeFloat32 } from './format.js';
 
@@ -50,15 +50,34 @@ const SCORE_BATCH_SIZE = 256;
 /** Steps between the checks of a truth's losses. */
 const TRUTH_CHECK_EVERY = 50;
 
-function usage(message: string): never {
-  process.stderr.write(`bank/build-cooldown: ${message}\n`);
-  process.exit(2);
-}
+const SCRIPT = 'bank/build-cooldown';
 
-/** An endless stream of shuffled batches (epoch after epoch) seeded by `seed`. */
-function* batchStream(x: tf.Tensor, y: tf.Tensor, batchSize: number, seed: number): Generator<{ xs: tf.Tensor; ys: tf.Tensor }> {
-  for (let epoch = 0; ; epoch++) yield* epochBatches(x, y, { batchSize, seed, dropRemainder: true }, epoch);
-}
+/** The options, at their defaults. */
+const DEFAULTS = {
+  ...BANK_DEFAULTS,
+  trainSize: 20000,
+  valSize: 2000,
+  scoreSize: 1024,
+  batch: 32,
+  lr: 0.03,
+  checkpoints: [0, 300, 800, 1500],
+  lrs: 13,
+  probeSteps: 50,
+  probeCooldown: 0.4,
+  tau: 500,
+  cooldown: 250,
+};
+
+/** The flags: the option each sets and how its value is read. */
+const FLAGS: BankFlags<typeof DEFAULTS> = {
+  ...BANK_FLAGS,
+  '--score-size': { kind: 'integer', key: 'scoreSize', min: 1 },
+  '--checkpoints': { kind: 'steps', key: 'checkpoints', min: 0 },
+  '--probe-steps': { kind: 'integer', key: 'probeSteps', min: 2 },
+  '--probe-cooldown': { kind: 'number', key: 'probeCooldown', min: 0, below: 1 },
+  '--tau': { kind: 'integer', key: 'tau', min: 1 },
+  '--cooldown': { kind: 'integer', key: 'cooldown', min: 1 },
+};
 
 /** Reads a list of scalar losses in one host read and disposes them. */
 async function readLosses(losses: tf.Scalar[]): Promise<Float32Array> {
@@ -72,99 +91,12 @@ async function readLosses(losses: tf.Scalar[]): Promise<Float32Array> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = {
-    trainSize: 20000,
-    valSize: 2000,
-    scoreSize: 1024,
-    batch: 32,
-    lr: 0.03,
-    checkpoints: [0, 300, 800, 1500],
-    lrs: 13,
-    minLr: 1e-3,
-    maxLr: 1,
-    probeSteps: 50,
-    probeCooldown: 0.4,
-    tau: 500,
-    cooldown: 250,
-    seed: 0,
-    backend: 'wasm' as BackendChoice,
-    out: undefined as string | undefined,
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const v = argv[i + 1];
-    const num = (min: number, integer: boolean): number => {
-      const n = Number(v);
-      if (v === undefined || !(n >= min) || (integer && !Number.isInteger(n))) usage(`Expected \`${flag}\` to be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(v)}.`);
-      return n;
-    };
-    switch (flag) {
-      case '--train-size':
-        o.trainSize = num(1, true);
-        break;
-      case '--val-size':
-        o.valSize = num(1, true);
-        break;
-      case '--score-size':
-        o.scoreSize = num(1, true);
-        break;
-      case '--batch':
-        o.batch = num(1, true);
-        break;
-      case '--lr':
-        o.lr = num(Number.MIN_VALUE, false);
-        break;
-      case '--checkpoints': {
-        const steps = (v ?? '').split(',').map(Number);
-        if (v === undefined || v === '' || steps.some((s, j) => !Number.isInteger(s) || s < 0 || (j > 0 && s <= steps[j - 1]!))) {
-          usage(`Expected \`--checkpoints\` to be increasing steps >= 0, got ${JSON.stringify(v)}.`);
-        }
-        o.checkpoints = steps;
-        break;
-      }
-      case '--lrs':
-        o.lrs = num(2, true);
-        break;
-      case '--min-lr':
-        o.minLr = num(Number.MIN_VALUE, false);
-        break;
-      case '--max-lr':
-        o.maxLr = num(Number.MIN_VALUE, false);
-        break;
-      case '--probe-steps':
-        o.probeSteps = num(2, true);
-        break;
-      case '--probe-cooldown':
-        o.probeCooldown = num(0, false);
-        if (o.probeCooldown >= 1) usage(`Expected \`--probe-cooldown\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
-        break;
-      case '--tau':
-        o.tau = num(1, true);
-        break;
-      case '--cooldown':
-        o.cooldown = num(1, true);
-        break;
-      case '--seed':
-        o.seed = num(0, true);
-        break;
-      case '--backend':
-        if (!(BACKEND_NAMES as readonly string[]).includes(v ?? '')) usage(`Expected \`--backend\` to be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(v)}.`);
-        o.backend = v as BackendChoice;
-        break;
-      case '--out':
-        if (v === undefined) usage('Expected `--out` to be a file path.');
-        o.out = v;
-        break;
-      default:
-        usage(`unknown argument ${JSON.stringify(flag)}`);
-    }
-  }
-  if (!(o.maxLr > o.minLr)) usage(`Expected \`--max-lr\` > \`--min-lr\` (${o.minLr}), got ${o.maxLr}.`);
-  if (o.scoreSize > o.valSize) usage(`Expected \`--score-size\` <= \`--val-size\` (${o.valSize}), got ${o.scoreSize}.`);
+  const o = parseBankFlags(SCRIPT, argv, FLAGS, DEFAULTS);
+  if (o.scoreSize > o.valSize) usage(SCRIPT, `Expected \`--score-size\` <= \`--val-size\` (${o.valSize}), got ${o.scoreSize}.`);
   // As plan.ts: h = τ' − round(c·τ').
   const holdSteps = o.probeSteps - Math.round(o.probeCooldown * o.probeSteps);
   if (holdSteps < 1 || holdSteps >= o.probeSteps) {
-    usage(`Expected \`--probe-cooldown\` to leave between 1 and ${o.probeSteps - 1} hold steps of a ${o.probeSteps}-step probe, got ${holdSteps}.`);
+    usage(SCRIPT, `Expected \`--probe-cooldown\` to leave between 1 and ${o.probeSteps - 1} hold steps of a ${o.probeSteps}-step probe, got ${holdSteps}.`);
   }
   const started = performance.now();
   const selection = await selectBackend({ backend: o.backend, log: (l) => process.stderr.write(`${l}\n`) });
@@ -329,9 +261,7 @@ async function main(): Promise<void> {
     checkpoints,
     curves,
   };
-  const name = 'fashion-mnist-cnn-cooldown.json';
-  const outDir = process.env['OUT'];
-  const out = o.out ?? (outDir !== undefined && outDir !== '' ? path.join(outDir, name) : path.join('bench', 'bank', name));
+  const out = bankOutPath('fashion-mnist-cnn-cooldown.json', o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(bank)}\n`);
   process.stderr.write(
@@ -339,10 +269,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bank/build-cooldown: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(SCRIPT, main);

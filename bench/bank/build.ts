@@ -19,104 +19,42 @@ import * as path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../../src/backend/select.js';
-import { epochBatches } from '../../src/data/batches.js';
+import { selectBackend } from '../../src/backend/select.js';
 import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { setLearningRate } from '../../src/state/lr.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { BENCH_MODELS, buildModel, describeModel, loadData, machine, meanLoss, type BenchModel } from '../lib/setup.js';
+import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain, type BankFlags } from './cli.js';
 import { encodeFloat32, type BankFile, type StoredCurve } from './format.js';
 
-function usage(message: string): never {
-  process.stderr.write(`bank/build: ${message}\n`);
-  process.exit(2);
-}
+const SCRIPT = 'bank/build';
 
-/** An endless stream of shuffled batches (epoch after epoch) seeded by `seed`. */
-function* batchStream(x: tf.Tensor, y: tf.Tensor, batchSize: number, seed: number): Generator<{ xs: tf.Tensor; ys: tf.Tensor }> {
-  for (let epoch = 0; ; epoch++) yield* epochBatches(x, y, { batchSize, seed, dropRemainder: true }, epoch);
-}
+/** The options, at their defaults. */
+const DEFAULTS = {
+  ...BANK_DEFAULTS,
+  model: 'cnn' as BenchModel,
+  width: 16,
+  trainSize: 20000,
+  valSize: 1000,
+  batch: 32,
+  lr: 0.0464,
+  checkpoints: [100, 400, 800, 1200],
+  tau: 160,
+  lrs: 16,
+};
+
+/** The flags: the option each sets and how its value is read. */
+const FLAGS: BankFlags<typeof DEFAULTS> = {
+  ...BANK_FLAGS,
+  '--model': { kind: 'choice', key: 'model', values: BENCH_MODELS },
+  '--width': { kind: 'integer', key: 'width', min: 1 },
+  '--checkpoints': { kind: 'steps', key: 'checkpoints', min: 1 },
+  '--tau': { kind: 'integer', key: 'tau', min: 30 },
+};
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = {
-    model: 'cnn' as BenchModel,
-    width: 16,
-    trainSize: 20000,
-    valSize: 1000,
-    batch: 32,
-    lr: 0.0464,
-    checkpoints: [100, 400, 800, 1200],
-    tau: 160,
-    lrs: 16,
-    minLr: 1e-3,
-    maxLr: 1,
-    seed: 0,
-    backend: 'wasm' as BackendChoice,
-    out: undefined as string | undefined,
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const v = argv[i + 1];
-    const num = (min: number, integer: boolean): number => {
-      const n = Number(v);
-      if (v === undefined || !(n >= min) || (integer && !Number.isInteger(n))) usage(`Expected \`${flag}\` to be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(v)}.`);
-      return n;
-    };
-    switch (flag) {
-      case '--model':
-        if (!(BENCH_MODELS as readonly string[]).includes(v ?? '')) usage(`Expected \`--model\` to be one of ${BENCH_MODELS.join(', ')}, got ${JSON.stringify(v)}.`);
-        o.model = v as BenchModel;
-        break;
-      case '--width':
-        o.width = num(1, true);
-        break;
-      case '--train-size':
-        o.trainSize = num(1, true);
-        break;
-      case '--val-size':
-        o.valSize = num(1, true);
-        break;
-      case '--batch':
-        o.batch = num(1, true);
-        break;
-      case '--lr':
-        o.lr = num(Number.MIN_VALUE, false);
-        break;
-      case '--checkpoints': {
-        const steps = (v ?? '').split(',').map(Number);
-        if (steps.some((s, j) => !Number.isInteger(s) || s < 1 || (j > 0 && s <= steps[j - 1]!))) usage(`Expected \`--checkpoints\` to be increasing steps >= 1, got ${JSON.stringify(v)}.`);
-        o.checkpoints = steps;
-        break;
-      }
-      case '--tau':
-        o.tau = num(30, true);
-        break;
-      case '--lrs':
-        o.lrs = num(2, true);
-        break;
-      case '--min-lr':
-        o.minLr = num(Number.MIN_VALUE, false);
-        break;
-      case '--max-lr':
-        o.maxLr = num(Number.MIN_VALUE, false);
-        break;
-      case '--seed':
-        o.seed = num(0, true);
-        break;
-      case '--backend':
-        if (!(BACKEND_NAMES as readonly string[]).includes(v ?? '')) usage(`Expected \`--backend\` to be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(v)}.`);
-        o.backend = v as BackendChoice;
-        break;
-      case '--out':
-        if (v === undefined) usage('Expected `--out` to be a file path.');
-        o.out = v;
-        break;
-      default:
-        usage(`unknown argument ${JSON.stringify(flag)}`);
-    }
-  }
-  if (!(o.maxLr > o.minLr)) usage(`Expected \`--max-lr\` > \`--min-lr\` (${o.minLr}), got ${o.maxLr}.`);
+  const o = parseBankFlags(SCRIPT, argv, FLAGS, DEFAULTS);
   const started = performance.now();
   const selection = await selectBackend({ backend: o.backend, log: (l) => process.stderr.write(`${l}\n`) });
   const tauPrime = Math.round(o.tau / 10);
@@ -200,18 +138,10 @@ async function main(): Promise<void> {
     checkpoints,
     curves,
   };
-  const name = `fashion-mnist-${o.model}.json`;
-  const outDir = process.env['OUT'];
-  const out = o.out ?? (outDir !== undefined && outDir !== '' ? path.join(outDir, name) : path.join('bench', 'bank', name));
+  const out = bankOutPath(`fashion-mnist-${o.model}.json`, o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(bank)}\n`);
   process.stderr.write(`${out}: ${curves.length} curves, ${(fs.statSync(out).size / 1024).toFixed(0)} KiB, ${bank.produced.wallSeconds} s, tensors left ${tf.memory().numTensors}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bank/build: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(SCRIPT, main);
