@@ -252,7 +252,7 @@ Options:
                          them an LR range test chooses the range; its steps count)
   --max-lr <x>           largest LR AutoLRS may try
   --k <n>                AutoLRS: LRs tried per stage (cooldown: in the first stage; default
-                         6; reference: 10)
+                         5; reference: 10)
   --probe-steps <n>      cooldown strategy: steps of each probe (default 2 % of the steps)
   --stages <n>           cooldown strategy: number of stages (default 1)
   --cooldown-fraction <x>  cooldown strategy: share of the steps in the final cooldown (0.5)

@@ -3,8 +3,9 @@ import { CooldownController, NonFiniteLossError, type CooldownEvent } from '../.
 import type { LrSearch } from '../../../src/scheduler/search.js';
 import { judgeProbe, penaltyFor } from '../../../src/scheduler/cooldown/judge.js';
 
-// The hand-computed plans below assume a final cooldown over the last 35 % (650 of 1000 steps before it).
-const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, probeSteps: 20, stages: 3, cooldownFraction: 0.35, seed: 3 };
+// The hand-computed plans below assume 6 probes in the first search and a final cooldown over
+// the last 35 % (650 of 1000 steps before it).
+const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, k: 6, probeSteps: 20, stages: 3, cooldownFraction: 0.35, seed: 3 };
 
 /** A search that proposes fixed LRs in order (records what it was told). */
 function scripted(lrs: number[][]): { factory: (c: { stage: number; minLr: number; maxLr: number }) => LrSearch; told: Array<[number, number]>; ranges: Array<[number, number]> } {

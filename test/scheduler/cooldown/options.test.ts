@@ -20,7 +20,7 @@ describe('resolveCooldownOptions', () => {
     expect(o).toMatchObject({
       startStep: 0,
       stages: 1,
-      k: 6,
+      k: 5,
       laterK: 3,
       probeCooldown: 0.4,
       cooldownFraction: 0.5,
