@@ -1,0 +1,118 @@
+/**
+ * The committed head-to-head results of the cooldown strategy (bench/README.md, section 7):
+ * the figures the README reports, recomputed here from the runs (no summary field is trusted),
+ * with every run counted, and the budget rules the benchmark promises (every AutoLRS probe
+ * step inside the task's steps; baselines' LR chosen on validation, never on test).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+interface Run {
+  id: string;
+  method: string;
+  lr: number | null;
+  seed: number;
+  steps: number;
+  finalTestAcc: number;
+  finalValAcc: number;
+  autolrs?: { stats: Record<string, number>; stages: Array<{ probeSteps: number; trials: unknown[]; chosenLr: number }> };
+}
+interface Results {
+  config: { budget: number; seeds: number; grid: number[]; baselines: string[]; peers: string[]; autolrs: { options: Record<string, unknown> } };
+  runs: Run[];
+}
+
+const load = (name: string): Results => JSON.parse(readFileSync(resolve(import.meta.dirname, '../../bench/results', name), 'utf8')) as Results;
+
+/** Mean and sample sd, rounded to 2 decimals as the README prints them. */
+function meanSd(xs: number[]): [number, number] {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return [Number(m.toFixed(2)), Number(sd.toFixed(2))];
+}
+
+/** The LR a baseline's seed-0 grid runs choose by validation accuracy (the first on ties). */
+function tunedLr(r: Results, method: string): number {
+  const grid = r.runs.filter((x) => x.method === method && x.seed === 0 && r.config.grid.includes(x.lr!));
+  expect(grid.map((x) => x.lr).sort((a, b) => a! - b!)).toEqual(r.config.grid);
+  return grid.reduce((best, x) => (x.finalValAcc > best.finalValAcc ? x : best)).lr!;
+}
+
+function finals(r: Results, method: string, lr: number | null): number[] {
+  const runs = r.runs.filter((x) => x.method === method && x.lr === lr).sort((a, b) => a.seed - b.seed);
+  expect(runs.map((x) => x.seed)).toEqual(Array.from({ length: r.config.seeds }, (_, s) => s));
+  return runs.map((x) => x.finalTestAcc);
+}
+
+describe.each([
+  {
+    file: 'schedules-wasm-cnn-momentum.json',
+    runs: 33,
+    // bench/README.md section 7: method, LR, test mean ± sd.
+    table: [
+      ['autolrs', null, 87.99, 0.47],
+      ['one-cycle', 0.03, 88.49, 0.2],
+      ['cosine', 0.01, 87.71, 0.1],
+      ['step', 0.01, 87.52, 0.05],
+      ['constant', 0.01, 87.15, 0.69],
+      ['lr-finder-onecycle', null, 84.48, 0.06],
+      ['schedule-free', null, 10, 0],
+    ] as const,
+    searchSteps: 250,
+  },
+  {
+    file: 'schedules-wasm-resnet8-adam.json',
+    runs: 21,
+    table: [
+      ['autolrs', null, 88.7, 0.89],
+      ['one-cycle', 0.03, 89.09, 0.37],
+      ['cosine', 0.03, 88.48, 0.09],
+      ['lr-finder-onecycle', null, 88.22, 0.58],
+      ['schedule-free', null, 87.83, 0.07],
+    ] as const,
+    searchSteps: 255,
+  },
+])('$file', ({ file, runs, table, searchSteps }) => {
+  const r = load(file);
+
+  it('holds every run of the protocol: the grids at seed 0, then 3 seeds of each tuned baseline, peer and AutoLRS', () => {
+    expect(r.runs).toHaveLength(runs);
+    expect(new Set(r.runs.map((x) => x.id)).size).toBe(runs);
+    expect(r.config.seeds).toBe(3);
+    expect(r.runs.every((x) => x.steps === r.config.budget)).toBe(true);
+  });
+
+  it('reports the figures of bench/README.md, recomputed from the runs, with each baseline at the LR its validation accuracy chose', () => {
+    for (const [method, lr, mean, sd] of table) {
+      if (lr !== null) expect(tunedLr(r, method)).toBe(lr);
+      expect(meanSd(finals(r, method, lr))).toEqual([mean, sd]);
+    }
+  });
+
+  it("runs AutoLRS with the library's defaults, its probe steps inside the budget", () => {
+    expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0 });
+    for (const a of r.runs.filter((x) => x.method === 'autolrs')) {
+      const stats = a.autolrs!.stats;
+      expect(stats['gradientSteps']).toBe(r.config.budget);
+      expect(stats['searchSteps']).toBe(searchSteps);
+      expect(a.autolrs!.stages).toHaveLength(1);
+      expect(a.autolrs!.stages[0]!.trials).toHaveLength(5);
+      expect(stats['searchSteps']! + stats['trainSteps']!).toBe(r.config.budget);
+      expect(stats['discardedSteps']).toBe(stats['searchSteps']! - stats['keptProbeSteps']!);
+    }
+  });
+});
+
+describe('five seeds: AutoLRS against tuned one-cycle (bench/README.md, section 7)', () => {
+  it.each([
+    ['schedules-wasm-cnn-momentum-5seeds.json', [87.99, 0.39], [88.63, 0.25]],
+    ['schedules-wasm-resnet8-adam-5seeds.json', [88.54, 0.8], [88.95, 0.56]],
+  ] as const)('%s', (file, autolrs, oneCycle) => {
+    const r = load(file);
+    expect(r.config.seeds).toBe(5);
+    expect(tunedLr(r, 'one-cycle')).toBe(0.03);
+    expect(meanSd(finals(r, 'autolrs', null))).toEqual(autolrs);
+    expect(meanSd(finals(r, 'one-cycle', 0.03))).toEqual(oneCycle);
+  });
+});
