@@ -132,19 +132,6 @@ export interface TrainConfig {
 
 type PresetValues = Omit<TrainConfig, 'preset' | 'data' | 'dataDir' | 'backend' | 'schedule' | 'strategy' | 'maxMinutes' | 'out' | 'verbose' | 'quiet'>;
 
-/**
- * The presets.
- * - `quick`: sized for a 2-core CPU (wasm backend): a narrow ResNet-8 (width 8) trained with
- *   Adam, batch 32, on 55,000 training images (5,000 held out for validation: AutoLRS scores
- *   its probes there); 2,548 gradient steps in all (LR range test and probes included);
- *   AutoLRS's cooldown strategy with its defaults and an LR range found by the range test;
- *   baselines at Adam's customary LR 3e-3; evaluated on the 10,000 test images.
- * - `full`: ResNet-20 (width 16) on 55,000 training images with SGD momentum 0.9, weight decay
- *   5e-4 and augmentation, 14,000 steps; baselines at LR 0.1. Meant for a GPU.
- * - `smoke`: a few dozen steps of a tiny network, to check the pipeline end to end.
- *
- * The reference strategy (`--strategy reference`) uses τ, τ' and τmax from the preset.
- */
 /** What the presets share: options left to their defaults, momentum 0.9, τmax 8000, seed 0. */
 const PRESET_COMMON = {
   epochs: undefined,
@@ -162,6 +149,19 @@ const PRESET_COMMON = {
   testSize: undefined,
 } as const satisfies Partial<PresetValues>;
 
+/**
+ * The presets.
+ * - `quick`: sized for a 2-core CPU (wasm backend): a narrow ResNet-8 (width 8) trained with
+ *   Adam, batch 32, on 55,000 training images (5,000 held out for validation: AutoLRS scores
+ *   its probes there); 2,548 gradient steps in all (LR range test and probes included);
+ *   AutoLRS's cooldown strategy with its defaults and an LR range found by the range test;
+ *   baselines at Adam's customary LR 3e-3; evaluated on the 10,000 test images.
+ * - `full`: ResNet-20 (width 16) on 55,000 training images with SGD momentum 0.9, weight decay
+ *   5e-4 and augmentation, 14,000 steps; baselines at LR 0.1. Meant for a GPU.
+ * - `smoke`: a few dozen steps of a tiny network, to check the pipeline end to end.
+ *
+ * The reference strategy (`--strategy reference`) uses τ, τ' and τmax from the preset.
+ */
 export const PRESET_VALUES: Record<PresetName, PresetValues> = {
   quick: {
     ...PRESET_COMMON,
