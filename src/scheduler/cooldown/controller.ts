@@ -179,7 +179,7 @@ export class CooldownController {
 
   /**
    * LR of the next training step (null before the first search ends). During the final
-   * cooldown it decays linearly to 0 at the end of the budget.
+   * cooldown it decays to 0 at the end of the budget, linearly or along a half cosine (`cooldownShape`).
    */
   get lr(): number | null {
     if (this.#lr === null) return null;

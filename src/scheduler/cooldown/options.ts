@@ -68,7 +68,7 @@ export interface CooldownOptions {
    */
   probeCooldown?: number;
   /**
-   * Fraction of the budget over which the last stage's LR decays linearly to 0, in [0, 1).
+   * Fraction of the budget over which the last stage's LR decays to 0 (`cooldownShape`), in [0, 1).
    * 0.5 had the higher validation accuracy than 0.35 on both head-to-head tasks
    * (bench/README.md, section 7).
    * @default 0.5
