@@ -53,6 +53,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../src/backend/select.js';
+import { COOLDOWN_SHAPES } from '../src/scheduler/cooldown/plan.js';
 import {
   accuracySpec,
   BASELINES,
@@ -259,7 +260,7 @@ function parse(argv: string[]): Cli {
         break;
       }
       case '--cooldown-shape':
-        if (v !== 'linear' && v !== 'cosine') usage(`Expected \`--cooldown-shape\` to be linear or cosine, got ${JSON.stringify(v)}.`);
+        if (!(COOLDOWN_SHAPES as readonly string[]).includes(v ?? '')) usage(`Expected \`--cooldown-shape\` to be ${COOLDOWN_SHAPES.join(' or ')}, got ${JSON.stringify(v)}.`);
         cooldownOptions['cooldownShape'] = take()!;
         break;
       case '--resume':

@@ -36,6 +36,16 @@ function search1(c: CooldownController, scoreOf: (lr: number) => number) {
   return search(c, 2, scoreOf);
 }
 
+/** Trains to the end of the budget (no search left), returning the LR of every step. */
+function trainToEnd(c: CooldownController): number[] {
+  const lrs: number[] = [];
+  while (!c.done) {
+    lrs.push(c.lr!);
+    c.step();
+  }
+  return lrs;
+}
+
 describe('CooldownController', () => {
   it('runs the planned stages: searches at the planned steps, training at the chosen LR, then the final cooldown to 0', () => {
     const s = scripted([[0.01, 0.1, 0.3, 0.05, 0.002, 0.02], [0.04, 0.06, 0.02], [0.03, 0.01, 0.02]]);
@@ -71,11 +81,7 @@ describe('CooldownController', () => {
     while (c.phase === 'train') c.step();
     expect(c.globalStep).toBe(650);
     expect(c.phase).toBe('cooldown');
-    const lrs: number[] = [];
-    while (!c.done) {
-      lrs.push(c.lr!);
-      c.step();
-    }
+    const lrs = trainToEnd(c);
     expect(lrs).toHaveLength(350);
     expect(lrs[0]).toBeCloseTo(0.03, 15);
     expect(lrs[175]).toBeCloseTo(0.015, 15);
@@ -113,11 +119,7 @@ describe('CooldownController', () => {
     while (c.phase === 'train') c.step();
     // The cooldown takes the last 350 of the 1000 steps.
     expect(c.globalStep).toBe(650);
-    const lrs: number[] = [];
-    while (!c.done) {
-      lrs.push(c.lr!);
-      c.step();
-    }
+    const lrs = trainToEnd(c);
     expect(lrs).toHaveLength(350);
     expect(lrs[0]).toBeCloseTo(0.2, 15);
     // A fifth of the way (step 70 of 350): 0.1·(1 + cos(π/5)) ≈ 0.181, above the linear decay's 0.16.
