@@ -24,7 +24,7 @@
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
  *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --cooldown-shape linear|cosine
- *            --warmup-fraction X --tolerance X (the strategy's defaults)
+ *            --warmup-fraction X --tolerance X --shrink X (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -242,6 +242,12 @@ function parse(argv: string[]): Cli {
         const x = Number(take());
         if (!(x >= 0) || !Number.isFinite(x)) usage(`Expected \`--tolerance\` to be a number >= 0, got ${JSON.stringify(v)}.`);
         cooldownOptions['tolerance'] = x;
+        break;
+      }
+      case '--shrink': {
+        const x = Number(take());
+        if (!(x > 0 && x <= 1)) usage(`Expected \`--shrink\` to be a number in (0, 1], got ${JSON.stringify(v)}.`);
+        cooldownOptions['shrink'] = x;
         break;
       }
       case '--later-k':

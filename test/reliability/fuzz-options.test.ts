@@ -35,6 +35,8 @@ const BAD = {
   fraction: [0, 1, -0.2, 1.5, NaN],
   /** [0, 1): 0 is valid. */
   share: [1, -0.2, 1.5, NaN, -1e-9],
+  /** (0, 1]: 1 is valid. */
+  factor: [0, -0.2, 1.0001, 2, NaN, Infinity, '0.5'],
   enumeration: ['bogus', '', 1, 'LCB'],
   bool: ['true', 1, 0],
   milestones: [[3, 2], [2, 2], [-1, 4], [1.5], 'x', [NaN], [0]],
@@ -107,6 +109,7 @@ const SPECS: Record<string, Spec> = {
       windowBelow: 'positive',
       windowAbove: 'positive',
       tolerance: 'nonNegative',
+      shrink: 'factor',
       nInitialPoints: 'integer1',
       acquisition: 'enumeration',
       seed: 'integer0',

@@ -345,10 +345,11 @@ export class CooldownController {
     if (this.#best >= 0) {
       const search = this.#search!;
       const predict = record.trials.length >= 2 && search.predict !== undefined ? (lrs: number[]) => search.predict!(lrs).mean : undefined;
-      lr = chooseLr(record.trials, this.#o.tolerance, predict)!;
+      const chosen = chooseLr(record.trials, this.#o.tolerance, predict)!;
       const best = record.trials[this.#best]!;
-      // The driver holds the snapshot of the best probe only.
-      kept = lr === best.lr ? 'probe' : 'checkpoint';
+      // The driver holds the snapshot of the best probe only; a shrunk LR trains on from it.
+      kept = chosen === best.lr ? 'probe' : 'checkpoint';
+      lr = this.#o.shrink === 1 ? chosen : Math.max(this.#o.minLr, chosen * this.#o.shrink);
       this.#lastGoodLr = lr;
     } else if (record.trials.length === 0) {
       // Empty window (the LR in use sits at a bound the window cannot leave): carry on.

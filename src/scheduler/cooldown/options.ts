@@ -106,6 +106,15 @@ export interface CooldownOptions {
    */
   tolerance?: number;
   /**
+   * Factor the LR a search chooses is multiplied by before the stage trains at it, in (0, 1]
+   * (never below `minLr`). A probe measures how far an LR gets in τ' steps from the model the
+   * search starts from; the stage then holds the LR hundreds of steps, and from a fresh model
+   * the probe scores favour a larger LR than the whole run wants (bench/README.md, sections 6
+   * and 7). 1: the LR chosen as it is. The best probe's state is still kept.
+   * @default 1
+   */
+  shrink?: number;
+  /**
    * Probes of each search drawn as a stratified (Latin hypercube) design in log space before
    * the Gaussian process proposes.
    * @default 3
@@ -145,6 +154,7 @@ const KEYS = {
   windowBelow: true,
   windowAbove: true,
   tolerance: true,
+  shrink: true,
   nInitialPoints: true,
   acquisition: true,
   seed: true,
@@ -183,6 +193,8 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   const windowAbove = finiteNumber('windowAbove', o.windowAbove ?? 2);
   if (windowAbove < 1) throw new RangeError(`Expected \`windowAbove\` to be a number >= 1, got ${windowAbove}.`);
   const tolerance = nonNegativeNumber('tolerance', o.tolerance ?? 0);
+  const shrink = finiteNumber('shrink', o.shrink ?? 1);
+  if (!(shrink > 0 && shrink <= 1)) throw new RangeError(`Expected \`shrink\` to be a number in (0, 1], got ${shrink}.`);
   const nInitialPoints = integerAtLeast('nInitialPoints', o.nInitialPoints ?? 3, 1);
   const acquisition = oneOf('acquisition', o.acquisition ?? 'ei', ['ei', 'lcb'] as const);
   const seed = integerAtLeast('seed', o.seed ?? 0, 0);
@@ -204,6 +216,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     windowBelow,
     windowAbove,
     tolerance,
+    shrink,
     nInitialPoints,
     acquisition,
     seed,

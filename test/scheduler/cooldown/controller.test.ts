@@ -175,6 +175,23 @@ describe('CooldownController', () => {
     expect(search1(plain, f)).toMatchObject({ lr: 0.03, kept: 'probe' });
   });
 
+  it('multiplies the LR chosen by `shrink`, never below minLr, and still trains on from the best probe', () => {
+    const lrs = [0.01, 0.1, 0.05, 0.02, 0.03, 0.002];
+    const score = (lr: number) => (Math.log10(lr) - Math.log10(0.05)) ** 2 + 0.5;
+    const shrunk = new CooldownController({ ...opts, stages: 1, shrink: 0.7, search: scripted([lrs]).factory });
+    shrunk.start();
+    const r = search1(shrunk, score);
+    // The best probe is 0.05; 0.7 · 0.05 = 0.035, trained from that probe's state.
+    expect(r.lr).toBeCloseTo(0.035, 12);
+    expect(r.kept).toBe('probe');
+    expect(shrunk.history[0]!.chosenLr).toBeCloseTo(0.035, 12);
+    expect(shrunk.lr).toBeCloseTo(0.035, 12);
+    // The best probe at 0.0012 (above minLr 1e-3); 0.1 · 0.0012 = 1.2e-4 is raised to minLr.
+    const low = new CooldownController({ ...opts, stages: 1, shrink: 0.1, search: scripted([[0.0012, 0.1, 0.5, 0.2, 0.3, 0.4]]).factory });
+    low.start();
+    expect(search1(low, (lr) => lr)).toMatchObject({ lr: 1e-3, kept: 'probe' });
+  });
+
   it('when no probe makes progress, trains from the checkpoint below every LR tried and lowers the upper bound', () => {
     const s = scripted([[0.5, 0.1, 0.2, 0.3, 0.4, 0.6], [0.01, 0.02, 0.03]]);
     const c = new CooldownController({ ...opts, stages: 2, search: s.factory });

@@ -29,6 +29,7 @@ describe('resolveCooldownOptions', () => {
       windowBelow: 4,
       windowAbove: 2,
       tolerance: 0,
+      shrink: 1,
       nInitialPoints: 3,
       acquisition: 'ei',
       seed: 0,
@@ -47,6 +48,17 @@ describe('resolveCooldownOptions', () => {
   it('rejects a negative tolerance and an unknown option, naming them', () => {
     expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerance: -0.1 })).toThrow(/`tolerance`/);
     expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, tolerence: 0 } as never)).toThrow(/tolerence/);
+  });
+
+  it('accepts a shrink in (0, 1] and rejects any other, naming the option, the range and the value', () => {
+    const base = { minLr: 1e-4, maxLr: 0.1, totalSteps: 1000 };
+    expect(resolveCooldownOptions({ ...base, shrink: 0.7 }).shrink).toBe(0.7);
+    expect(resolveCooldownOptions({ ...base, shrink: 1 }).shrink).toBe(1);
+    for (const bad of [0, -0.5, 1.01, 2]) {
+      expect(() => resolveCooldownOptions({ ...base, shrink: bad })).toThrow(new RangeError(`Expected \`shrink\` to be a number in (0, 1], got ${bad}.`));
+    }
+    expect(() => resolveCooldownOptions({ ...base, shrink: Number.NaN })).toThrow(RangeError);
+    expect(() => resolveCooldownOptions({ ...base, shrink: '0.7' as never })).toThrow(/Expected `shrink` to be a finite number, got/);
   });
 
   it('rejects an unknown cooldown shape, naming the option, the shapes allowed and the value', () => {
