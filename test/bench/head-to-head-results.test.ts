@@ -116,3 +116,55 @@ describe('five seeds: AutoLRS against tuned one-cycle (bench/README.md, section 
     expect(meanSd(finals(r, 'one-cycle', 0.03))).toEqual(oneCycle);
   });
 });
+
+/** Mean validation accuracy of a method's runs at `lr`, seeds 0..n−1, rounded as the README prints it. */
+function valMean(r: Results, method: string, lr: number | null): number {
+  const runs = r.runs.filter((x) => x.method === method && x.lr === lr).sort((a, b) => a.seed - b.seed);
+  expect(runs.map((x) => x.seed)).toEqual(Array.from({ length: r.config.seeds }, (_, s) => s));
+  return Number((runs.reduce((a, x) => a + x.finalValAcc, 0) / runs.length).toFixed(2));
+}
+
+describe("what the search costs: tuned one-cycle with the budget less AutoLRS's discarded steps (bench/README.md, section 7)", () => {
+  it.each([
+    ['schedules-wasm-cnn-momentum.json', 'parts/cnn-momentum-onecycle-2280.json', [88.18, 0.23], 89.62],
+    ['schedules-wasm-resnet8-adam.json', 'parts/resnet8-adam-onecycle-2324.json', [88.48, 0.24], 88.61],
+  ] as const)('%s', (full, part, test, val) => {
+    const f = load(full);
+    const p = load(part);
+    // Every AutoLRS run of the task threw away the same steps; the part's budget is the rest.
+    const discarded = new Set(f.runs.filter((x) => x.method === 'autolrs').map((x) => x.autolrs!.stats['discardedSteps']));
+    expect(discarded.size).toBe(1);
+    expect(p.config.budget).toBe(f.config.budget - [...discarded][0]!);
+    expect(p.runs.every((x) => x.steps === p.config.budget)).toBe(true);
+    // One-cycle only, at the LR tuned on the full budget, seeds 0–2.
+    expect(p.runs.map((x) => x.method)).toEqual(['one-cycle', 'one-cycle', 'one-cycle']);
+    expect(p.config.seeds).toBe(3);
+    expect(meanSd(finals(p, 'one-cycle', tunedLr(f, 'one-cycle')))).toEqual(test);
+    expect(valMean(p, 'one-cycle', 0.03)).toBe(val);
+  });
+});
+
+describe('the shrink variant against the default (bench/README.md, section 7, "Variants")', () => {
+  it.each([
+    ['parts/cnn-momentum-k5-shrink07.json', 3, [87.98, 0.3], 89.12],
+    ['parts/resnet8-adam-k5-shrink07.json', 3, [88.78, 0.27], 88.99],
+    ['parts/cnn-momentum-k5-shrink07-s5.json', 5, [87.96, 0.36], 89.11],
+    ['parts/resnet8-adam-k5-shrink07-s5.json', 5, [88.73, 0.22], 89.01],
+    ['parts/cnn-momentum-k5-s5.json', 5, [87.99, 0.39], 89.67],
+    ['parts/resnet8-adam-k5-s5.json', 5, [88.54, 0.8], 88.84],
+  ] as const)('%s', (file, seeds, test, val) => {
+    const r = load(file);
+    expect(r.config.seeds).toBe(seeds);
+    expect(r.config.autolrs.options).toEqual(file.includes('shrink07') ? { k: 5, tolerance: 0, shrink: 0.7 } : { k: 5, tolerance: 0 });
+    expect(meanSd(finals(r, 'autolrs', null))).toEqual(test);
+    expect(valMean(r, 'autolrs', null)).toBe(val);
+  });
+
+  it('chose, with shrink 0.7, 0.7 times the LR of the best probe, from the same searches as the default', () => {
+    for (const task of ['cnn-momentum', 'resnet8-adam']) {
+      const shrunk = load(`parts/${task}-k5-shrink07-s5.json`).runs.sort((a, b) => a.seed - b.seed);
+      const plain = load(`parts/${task}-k5-s5.json`).runs.filter((x) => x.method === 'autolrs').sort((a, b) => a.seed - b.seed);
+      expect(shrunk.map((x) => x.autolrs!.stages[0]!.chosenLr / plain[x.seed]!.autolrs!.stages[0]!.chosenLr).map((q) => q.toFixed(6))).toEqual(Array(5).fill('0.700000'));
+    }
+  });
+});
