@@ -39,9 +39,10 @@ import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
 import { cooldownLr, probeLr } from '../../src/scheduler/cooldown/plan.js';
 import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
 import { setLearningRate } from '../../src/state/lr.js';
+import { usage, type Flags } from '../lib/flags.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { accuracy, buildModel, describeModel, loadData, machine, meanLoss } from '../lib/setup.js';
-import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain, type BankFlags, usage } from './cli.js';
+import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain } from './cli.js';
 import { storeValue, type CooldownBankFile, type CooldownCheckpoint, type StoredCooldownCurve } from './cooldown-format.js';
 import { encodeFloat32 } from './format.js';
 
@@ -69,7 +70,7 @@ const DEFAULTS = {
 };
 
 /** The flags: the option each sets and how its value is read. */
-const FLAGS: BankFlags<typeof DEFAULTS> = {
+const FLAGS: Flags<typeof DEFAULTS> = {
   ...BANK_FLAGS,
   '--score-size': { kind: 'integer', key: 'scoreSize', min: 1 },
   '--checkpoints': { kind: 'steps', key: 'checkpoints', min: 0 },

@@ -22,9 +22,10 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { setLearningRate } from '../../src/state/lr.js';
+import type { Flags } from '../lib/flags.js';
 import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
 import { BENCH_MODELS, buildModel, describeModel, loadData, machine, meanLoss, type BenchModel } from '../lib/setup.js';
-import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain, type BankFlags } from './cli.js';
+import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain } from './cli.js';
 import { encodeFloat32, type BankFile, type StoredCurve } from './format.js';
 
 const SCRIPT = 'bank/build';
@@ -44,7 +45,7 @@ const DEFAULTS = {
 };
 
 /** The flags: the option each sets and how its value is read. */
-const FLAGS: BankFlags<typeof DEFAULTS> = {
+const FLAGS: Flags<typeof DEFAULTS> = {
   ...BANK_FLAGS,
   '--model': { kind: 'choice', key: 'model', values: BENCH_MODELS },
   '--width': { kind: 'integer', key: 'width', min: 1 },
