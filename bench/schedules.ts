@@ -53,7 +53,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../src/backend/select.js';
-import { COOLDOWN_SHAPES } from '../src/scheduler/cooldown/plan.js';
+import { COOLDOWN_SHAPES, type CooldownShape } from '../src/scheduler/cooldown/plan.js';
+import { parseCommandLine, presetOf, usage, type Flags } from './lib/flags.js';
 import {
   accuracySpec,
   BASELINES,
@@ -67,9 +68,11 @@ import {
   type Summary,
 } from './lib/head-to-head.js';
 import { formatMeanSd } from './lib/metrics.js';
-import { PEERS, type Peer } from './lib/peers.js';
+import { PEERS } from './lib/peers.js';
 import { writePlot } from './lib/render.js';
-import { BENCH_DATA, BENCH_MODELS, describeModel, loadData, machine, type BenchData, type BenchModel } from './lib/setup.js';
+import { BENCH_DATA, BENCH_MODELS, describeModel, loadData, machine } from './lib/setup.js';
+
+const SCRIPT = 'schedules';
 
 interface Cli {
   config: HeadToHeadConfig;
@@ -98,11 +101,6 @@ export interface ResultsFile {
   sessions: Array<{ date: string; command: string; backend: string; loadAverageStart: number[]; loadAverageEnd: number[]; runsAdded: number; minutes: number }>;
   runs: RunRecord[];
   summary: Summary;
-}
-
-function usage(message: string): never {
-  process.stderr.write(`schedules: ${message}\n`);
-  process.exit(2);
 }
 
 /** The CPU-sized tasks of the head-to-head. */
@@ -146,14 +144,92 @@ function taskConfig(task: Task): HeadToHeadConfig {
       };
 }
 
+/**
+ * What the flags set, flat: the configuration's fields, the command's own (`Cli`'s), and
+ * AutoLRS's, resolved into `config.autolrs` after parsing (the cooldown strategy's options
+ * are passed on as given, in the order given).
+ */
+interface Parsed extends HeadToHeadConfig, Omit<Cli, 'config'> {
+  strategy?: 'cooldown' | 'reference';
+  k?: number;
+  tau?: number;
+  tauPrime?: number;
+  tauMax?: number;
+  minLr?: number;
+  maxLr?: number;
+  warmupFraction?: number;
+  tolerance?: number;
+  shrink?: number;
+  laterK?: number;
+  probeSteps?: number;
+  stages?: number;
+  cooldownFraction?: number;
+  cooldownShape?: CooldownShape;
+}
+
+/** The flags of the cooldown strategy's options. */
+const COOLDOWN_FLAGS: Flags<Parsed> = {
+  '--warmup-fraction': { kind: 'interval', key: 'warmupFraction', min: 0, below: 1 },
+  '--tolerance': { kind: 'number', key: 'tolerance', min: 0, finite: true },
+  '--shrink': { kind: 'factor', key: 'shrink' },
+  '--later-k': { kind: 'integer', key: 'laterK', min: 1 },
+  '--probe-steps': { kind: 'integer', key: 'probeSteps', min: 2 },
+  '--stages': { kind: 'integer', key: 'stages', min: 1 },
+  '--cooldown-fraction': { kind: 'interval', key: 'cooldownFraction', min: 0, below: 1 },
+  '--cooldown-shape': { kind: 'choice', key: 'cooldownShape', values: COOLDOWN_SHAPES, or: true },
+};
+
+/** The options the cooldown strategy's flags set. */
+const COOLDOWN_KEYS: ReadonlySet<string> = new Set(Object.values(COOLDOWN_FLAGS).flatMap((f) => ('key' in f ? [f.key] : [])));
+
+/** The flags: the option each sets and how its value is read (`--task` and `--quick` also choose the defaults: `parse`). */
+const FLAGS: Flags<Parsed> = {
+  '--quick': { kind: 'switch', key: 'quick' },
+  '--task': { kind: 'preset' },
+  '--merge': { kind: 'files', key: 'merge', what: 'results files' },
+  '--no-autolrs': { kind: 'switch', key: 'runAutolrs', value: false },
+  '--optimizer': { kind: 'choice', key: 'optimizer', values: ['momentum', 'adam'], or: true },
+  '--strategy': { kind: 'choice', key: 'strategy', values: ['cooldown', 'reference'], or: true },
+  ...COOLDOWN_FLAGS,
+  '--resume': { kind: 'switch', key: 'resume' },
+  '--plot-only': { kind: 'switch', key: 'plotOnly' },
+  '--model': { kind: 'choice', key: 'model', values: BENCH_MODELS },
+  '--data': { kind: 'choice', key: 'data', values: BENCH_DATA },
+  '--backend': { kind: 'choice', key: 'backend', values: BACKEND_NAMES },
+  '--width': { kind: 'integer', key: 'baseWidth', min: 1 },
+  '--train-size': { kind: 'integer', key: 'trainSize', min: 1 },
+  '--val-size': { kind: 'integer', key: 'validationSize', min: 1 },
+  '--test-size': { kind: 'integer', key: 'testSize', min: 1 },
+  '--batch': { kind: 'integer', key: 'batchSize', min: 1 },
+  '--budget': { kind: 'integer', key: 'budget', min: 1 },
+  '--eval-every': { kind: 'integer', key: 'evalEvery', min: 1 },
+  '--seeds': { kind: 'integer', key: 'seeds', min: 1 },
+  '--grid': { kind: 'lrs', key: 'grid' },
+  '--baselines': { kind: 'list', key: 'baselines', values: BASELINES },
+  '--peers': { kind: 'list', key: 'peers', values: PEERS, sayNone: true },
+  '--momentum': { kind: 'interval', key: 'momentum', min: 0, below: 1 },
+  '--k': { kind: 'integer', key: 'k', min: 1 },
+  '--tau': { kind: 'integer', key: 'tau', min: 4 },
+  '--tau-prime': { kind: 'integer', key: 'tauPrime', min: 3 },
+  '--tau-max': { kind: 'integer', key: 'tauMax', min: 4 },
+  '--min-lr': { kind: 'positive', key: 'minLr' },
+  '--max-lr': { kind: 'positive', key: 'maxLr' },
+  '--max-minutes': { kind: 'positive', key: 'maxMinutes' },
+  '--out': { kind: 'path', key: 'out' },
+  '--tag': { kind: 'word', key: 'tag' },
+};
+
+/**
+ * The command line: `--task` (else `--quick`) chooses the defaults wherever it stands,
+ * the other flags are read in order, then AutoLRS's range and options are resolved.
+ */
 function parse(argv: string[]): Cli {
-  const quick = argv.includes('--quick');
-  const taskAt = argv.indexOf('--task');
-  const task = taskAt >= 0 ? (argv[taskAt + 1] as Task) : undefined;
-  if (task !== undefined && !(TASKS as readonly string[]).includes(task)) usage(`Expected \`--task\` to be one of ${TASKS.join(', ')}, got ${JSON.stringify(task)}.`);
-  const c: HeadToHeadConfig = task !== undefined
+  const quickGiven = argv.includes('--quick');
+  const task = presetOf(argv, '--task') as Task | undefined;
+  if (task !== undefined && !(TASKS as readonly string[]).includes(task)) usage(SCRIPT, `Expected \`--task\` to be one of ${TASKS.join(', ')}, got ${JSON.stringify(task)}.`);
+  const preset: HeadToHeadConfig = task !== undefined
     ? taskConfig(task)
-    : quick
+    : quickGiven
     ? {
         model: 'cnn',
         baseWidth: 16,
@@ -188,193 +264,32 @@ function parse(argv: string[]): Cli {
         momentum: 0.9,
         autolrs: { strategy: 'cooldown', minLr: 1e-3, maxLr: 1, options: {} },
       };
-  const cli: Cli = { config: c, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick, merge: null };
-  const over: { k?: number; tau?: number; tauPrime?: number; tauMax?: number; minLr?: number; maxLr?: number; strategy?: 'cooldown' | 'reference' } = {};
-  const cooldownOptions: Record<string, number | string> = {};
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) usage(`Expected \`${flag}\` to be an integer >= ${min}, got ${JSON.stringify(v)}.`);
-    return n;
-  };
-  const pos = (flag: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (v === undefined || !(n > 0) || !Number.isFinite(n)) usage(`Expected \`${flag}\` to be a positive number, got ${JSON.stringify(v)}.`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const v = argv[i + 1];
-    const take = (): string | undefined => {
-      i++;
-      return v;
-    };
-    switch (flag) {
-      case '--quick':
-        break;
-      case '--task':
-        take();
-        break;
-      case '--merge': {
-        const files: string[] = [];
-        while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) files.push(argv[++i]!);
-        if (files.length === 0) usage('Expected `--merge` to be followed by results files.');
-        cli.merge = files;
-        break;
-      }
-      case '--no-autolrs':
-        c.runAutolrs = false;
-        break;
-      case '--optimizer':
-        if (v !== 'momentum' && v !== 'adam') usage(`Expected \`--optimizer\` to be momentum or adam, got ${JSON.stringify(v)}.`);
-        c.optimizer = take() as 'momentum' | 'adam';
-        break;
-      case '--strategy':
-        if (v !== 'cooldown' && v !== 'reference') usage(`Expected \`--strategy\` to be cooldown or reference, got ${JSON.stringify(v)}.`);
-        over.strategy = take() as 'cooldown' | 'reference';
-        break;
-      case '--warmup-fraction': {
-        const x = Number(take());
-        if (!(x >= 0 && x < 1)) usage(`Expected \`--warmup-fraction\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
-        cooldownOptions['warmupFraction'] = x;
-        break;
-      }
-      case '--tolerance': {
-        const x = Number(take());
-        if (!(x >= 0) || !Number.isFinite(x)) usage(`Expected \`--tolerance\` to be a number >= 0, got ${JSON.stringify(v)}.`);
-        cooldownOptions['tolerance'] = x;
-        break;
-      }
-      case '--shrink': {
-        const x = Number(take());
-        if (!(x > 0 && x <= 1)) usage(`Expected \`--shrink\` to be a number in (0, 1], got ${JSON.stringify(v)}.`);
-        cooldownOptions['shrink'] = x;
-        break;
-      }
-      case '--later-k':
-        cooldownOptions['laterK'] = int(flag, take(), 1);
-        break;
-      case '--probe-steps':
-        cooldownOptions['probeSteps'] = int(flag, take(), 2);
-        break;
-      case '--stages':
-        cooldownOptions['stages'] = int(flag, take(), 1);
-        break;
-      case '--cooldown-fraction': {
-        const x = Number(take());
-        if (!(x >= 0 && x < 1)) usage(`Expected \`--cooldown-fraction\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
-        cooldownOptions['cooldownFraction'] = x;
-        break;
-      }
-      case '--cooldown-shape':
-        if (!(COOLDOWN_SHAPES as readonly string[]).includes(v ?? '')) usage(`Expected \`--cooldown-shape\` to be ${COOLDOWN_SHAPES.join(' or ')}, got ${JSON.stringify(v)}.`);
-        cooldownOptions['cooldownShape'] = take()!;
-        break;
-      case '--resume':
-        cli.resume = true;
-        break;
-      case '--plot-only':
-        cli.plotOnly = true;
-        break;
-      case '--model':
-        if (!(BENCH_MODELS as readonly string[]).includes(v ?? '')) usage(`Expected \`--model\` to be one of ${BENCH_MODELS.join(', ')}, got ${JSON.stringify(v)}.`);
-        c.model = take() as BenchModel;
-        break;
-      case '--data':
-        if (!(BENCH_DATA as readonly string[]).includes(v ?? '')) usage(`Expected \`--data\` to be one of ${BENCH_DATA.join(', ')}, got ${JSON.stringify(v)}.`);
-        c.data = take() as BenchData;
-        break;
-      case '--backend':
-        if (!(BACKEND_NAMES as readonly string[]).includes(v ?? '')) usage(`Expected \`--backend\` to be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(v)}.`);
-        cli.backend = take() as BackendChoice;
-        break;
-      case '--width':
-        c.baseWidth = int(flag, take(), 1);
-        break;
-      case '--train-size':
-        c.trainSize = int(flag, take(), 1);
-        break;
-      case '--val-size':
-        c.validationSize = int(flag, take(), 1);
-        break;
-      case '--test-size':
-        c.testSize = int(flag, take(), 1);
-        break;
-      case '--batch':
-        c.batchSize = int(flag, take(), 1);
-        break;
-      case '--budget':
-        c.budget = int(flag, take(), 1);
-        break;
-      case '--eval-every':
-        c.evalEvery = int(flag, take(), 1);
-        break;
-      case '--seeds':
-        c.seeds = int(flag, take(), 1);
-        break;
-      case '--grid': {
-        const lrs = (take() ?? '').split(',').map((s) => pos('--grid', s));
-        if (lrs.length === 0 || lrs.some((x, j) => j > 0 && !(x > lrs[j - 1]!))) usage(`Expected \`--grid\` to be increasing LRs separated by commas, got ${JSON.stringify(v)}.`);
-        c.grid = lrs;
-        break;
-      }
-      case '--baselines': {
-        const raw = take() ?? '';
-        const names = raw === 'none' ? [] : raw.split(',');
-        for (const n of names) if (!(BASELINES as readonly string[]).includes(n)) usage(`Expected \`--baselines\` to list ${BASELINES.join(', ')}, got ${JSON.stringify(n)}.`);
-        c.baselines = names as Baseline[];
-        break;
-      }
-      case '--peers': {
-        const list = take() ?? '';
-        const names = list === 'none' ? [] : list.split(',');
-        for (const n of names) if (!(PEERS as readonly string[]).includes(n)) usage(`Expected \`--peers\` to list ${PEERS.join(', ')} or be none, got ${JSON.stringify(n)}.`);
-        c.peers = names as Peer[];
-        break;
-      }
-      case '--momentum':
-        c.momentum = Number(take());
-        if (!(c.momentum >= 0 && c.momentum < 1)) usage(`Expected \`--momentum\` to be a number in [0, 1), got ${JSON.stringify(v)}.`);
-        break;
-      case '--k':
-        over.k = int(flag, take(), 1);
-        break;
-      case '--tau':
-        over.tau = int(flag, take(), 4);
-        break;
-      case '--tau-prime':
-        over.tauPrime = int(flag, take(), 3);
-        break;
-      case '--tau-max':
-        over.tauMax = int(flag, take(), 4);
-        break;
-      case '--min-lr':
-        over.minLr = pos(flag, take());
-        break;
-      case '--max-lr':
-        over.maxLr = pos(flag, take());
-        break;
-      case '--max-minutes':
-        cli.maxMinutes = pos(flag, take());
-        break;
-      case '--out':
-        if (v === undefined) usage('Expected `--out` to be a file path.');
-        cli.out = take();
-        break;
-      case '--tag':
-        if (v === undefined || !/^[\w.-]+$/.test(v)) usage(`Expected \`--tag\` to be a file-name word, got ${JSON.stringify(v)}.`);
-        cli.tag = take();
-        break;
-      default:
-        usage(`unknown argument ${JSON.stringify(flag)}`);
-    }
-  }
+  const defaults: Parsed = { ...preset, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick: quickGiven, merge: null };
+  const { backend, resume, maxMinutes, out, tag, plotOnly, quick, merge, strategy, k, tau, tauPrime, tauMax, minLr, maxLr, ...rest } = parseCommandLine(SCRIPT, argv, FLAGS, defaults);
+  const entries = Object.entries(rest);
+  const c = Object.fromEntries(entries.filter(([key]) => !COOLDOWN_KEYS.has(key))) as unknown as HeadToHeadConfig;
+  const cooldownOptions = Object.fromEntries(entries.filter(([key]) => COOLDOWN_KEYS.has(key))) as Record<string, number | string>;
+  c.autolrs = autolrsSettings(c, { strategy, k, tau, tauPrime, tauMax, minLr, maxLr }, cooldownOptions);
+  if (c.autolrs.minLr >= c.autolrs.maxLr) usage(SCRIPT, `Expected \`--min-lr\` < \`--max-lr\`, got ${c.autolrs.minLr} and ${c.autolrs.maxLr}.`);
+  return { config: c, backend, resume, maxMinutes, out, tag, plotOnly, quick, merge };
+}
+
+/**
+ * AutoLRS's settings for the configuration `c` (its defaults: `c.autolrs`) with the range,
+ * strategy and options the flags give (`over`, and the cooldown strategy's `cooldownOptions`).
+ */
+function autolrsSettings(
+  c: HeadToHeadConfig,
+  over: Pick<Parsed, 'strategy' | 'k' | 'tau' | 'tauPrime' | 'tauMax' | 'minLr' | 'maxLr'>,
+  cooldownOptions: Record<string, number | string>,
+): HeadToHeadConfig['autolrs'] {
   const strategy = over.strategy ?? c.autolrs.strategy;
   if (strategy === 'reference') {
     const minLr = over.minLr ?? c.grid[0]!;
     const maxLr = over.maxLr ?? c.grid.at(-1)!;
     const scaled = scaledAutoLRS(c.budget, minLr, maxLr, over.k ?? 10).options as { tau: number; tauPrime: number };
     const tau = over.tau ?? scaled.tau;
-    c.autolrs = {
+    return {
       strategy,
       minLr,
       maxLr,
@@ -385,14 +300,11 @@ function parse(argv: string[]): Cli {
         tauMax: over.tauMax ?? 4 * tau,
       },
     };
-  } else {
-    // Three decades ending at the grid's top, unless given.
-    const maxLr = over.maxLr ?? c.grid.at(-1)!;
-    const minLr = over.minLr ?? (over.maxLr === undefined ? maxLr / 1000 : c.autolrs.minLr);
-    c.autolrs = { strategy, minLr, maxLr, options: { ...(over.k === undefined ? {} : { k: over.k }), ...cooldownOptions } };
   }
-  if (c.autolrs.minLr >= c.autolrs.maxLr) usage(`Expected \`--min-lr\` < \`--max-lr\`, got ${c.autolrs.minLr} and ${c.autolrs.maxLr}.`);
-  return cli;
+  // Three decades ending at the grid's top, unless given.
+  const maxLr = over.maxLr ?? c.grid.at(-1)!;
+  const minLr = over.minLr ?? (over.maxLr === undefined ? maxLr / 1000 : c.autolrs.minLr);
+  return { strategy, minLr, maxLr, options: { ...(over.k === undefined ? {} : { k: over.k }), ...cooldownOptions } };
 }
 
 function sameConfig(a: HeadToHeadConfig, b: HeadToHeadConfig): boolean {
@@ -419,15 +331,14 @@ async function main(): Promise<void> {
   const loadStart = machine().loadAverage;
 
   const outDir = process.env['OUT'];
-  const taskAt = argv.indexOf('--task');
-  const taskName = taskAt >= 0 ? argv[taskAt + 1] : undefined;
+  const taskName = presetOf(argv, '--task');
   const resolveName = (backend: string): string =>
     `schedules-${cli.tag ?? `${cli.quick ? 'quick-' : ''}${backend}-${taskName ?? cli.config.model}`}.json`;
 
   if (cli.merge !== null) {
     // Parts of one benchmark (e.g. the baselines in one process, AutoLRS and the peers in
     // another): their runs are combined under the configuration given on this command line.
-    if (cli.out === undefined) usage('Expected `--out` with `--merge`.');
+    if (cli.out === undefined) usage(SCRIPT, 'Expected `--out` with `--merge`.');
     const parts = cli.merge.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultsFile);
     const runs: RunRecord[] = [];
     for (const part of parts) {
@@ -436,7 +347,7 @@ async function main(): Promise<void> {
       const { baselines: _b, peers: _p, runAutolrs: _r, ...rest } = part.config;
       const { baselines: _b2, peers: _p2, runAutolrs: _r2, ...want } = cli.config;
       if (withoutAutolrs) rest.autolrs = want.autolrs;
-      if (!sameConfig(rest as HeadToHeadConfig, want as HeadToHeadConfig)) usage('--merge: the parts were produced with other settings than this command line gives.');
+      if (!sameConfig(rest as HeadToHeadConfig, want as HeadToHeadConfig)) usage(SCRIPT, '--merge: the parts were produced with other settings than this command line gives.');
       for (const r of part.runs) if (!runs.some((x) => x.id === r.id)) runs.push(r);
     }
     const first = parts[0]!;
@@ -477,7 +388,7 @@ async function main(): Promise<void> {
     const from = fs.existsSync(out) ? out : cli.out === undefined && fs.existsSync(committed) ? committed : null;
     if (from !== null) {
       const prev = JSON.parse(fs.readFileSync(from, 'utf8')) as ResultsFile;
-      if (!sameConfig(prev.config, cli.config)) usage(`--resume: ${from} was produced with another configuration; pass the same flags or another --out.`);
+      if (!sameConfig(prev.config, cli.config)) usage(SCRIPT, `--resume: ${from} was produced with another configuration; pass the same flags or another --out.`);
       runs = prev.runs;
       sessions = prev.sessions;
       process.stderr.write(`resuming from ${from}: ${runs.length} runs done\n`);
