@@ -53,6 +53,7 @@ import { resolveCooldownOptions } from '../src/scheduler/cooldown/options.js';
 import { fitExponential } from '../src/scheduler/reference/forecast.js';
 import type { LrSearch } from '../src/scheduler/search.js';
 import { CooldownBank } from './bank/cooldown-format.js';
+import { FlagError, parseFlags, type Flags } from './lib/flags.js';
 import { rng, snapToGrid } from './offline.js';
 
 /** The default bank. */
@@ -482,42 +483,40 @@ export async function cooldownReplayReport(
   };
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let bank = DEFAULT_COOLDOWN_BANK;
-  let k: number | undefined;
-  let boSeeds = 100;
-  let randomSeeds = 1000;
-  let out: string | undefined;
-  const int = (flag: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected \`${flag}\` to be an integer >= 1, got ${JSON.stringify(v)}.`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const v = argv[i + 1];
-    switch (argv[i]) {
-      case '--bank':
-        if (v === undefined) throw new TypeError('Expected `--bank` to be a file path.');
-        bank = v;
-        break;
-      case '--k':
-        k = int('--k', v);
-        break;
-      case '--bo-seeds':
-        boSeeds = int('--bo-seeds', v);
-        break;
-      case '--random-seeds':
-        randomSeeds = int('--random-seeds', v);
-        break;
-      case '--out':
-        if (v === undefined) throw new TypeError('Expected `--out` to be a file path.');
-        out = v;
-        break;
-      default:
-        throw new TypeError(`Expected one of --bank, --k, --bo-seeds, --random-seeds, --out, got ${JSON.stringify(argv[i])}.`);
-    }
+/** The replay's command line. */
+interface ReplayArgs {
+  bank: string;
+  k: number | undefined;
+  boSeeds: number;
+  randomSeeds: number;
+  out: string | undefined;
+}
+
+/** The replay's flags: the option each sets and how its value is read. */
+const REPLAY_FLAGS: Flags<ReplayArgs> = {
+  '--bank': { kind: 'path', key: 'bank' },
+  '--k': { kind: 'integer', key: 'k', min: 1 },
+  '--bo-seeds': { kind: 'integer', key: 'boSeeds', min: 1 },
+  '--random-seeds': { kind: 'integer', key: 'randomSeeds', min: 1 },
+  '--out': { kind: 'path', key: 'out' },
+};
+
+/**
+ * The options `argv` (flag, value, flag, value, ...) sets. A bad command line is an error
+ * (exit status 1, as any error of `main`): a RangeError for a bad count, else a TypeError.
+ */
+function replayArgs(argv: readonly string[]): ReplayArgs {
+  try {
+    return parseFlags(argv, REPLAY_FLAGS, { bank: DEFAULT_COOLDOWN_BANK, k: undefined, boSeeds: 100, randomSeeds: 1000, out: undefined });
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    if (!Object.hasOwn(REPLAY_FLAGS, err.flag)) throw new TypeError(`Expected one of ${Object.keys(REPLAY_FLAGS).join(', ')}, got ${JSON.stringify(err.flag)}.`);
+    throw REPLAY_FLAGS[err.flag as `--${string}`]!.kind === 'integer' ? new RangeError(err.message) : new TypeError(err.message);
   }
+}
+
+async function main(): Promise<void> {
+  const { bank, k, boSeeds, randomSeeds, out } = replayArgs(process.argv.slice(2));
   const report = await cooldownReplayReport(bank, { ...(k === undefined ? {} : { k }), boSeeds, randomSeeds });
   const r3 = (x: number): string => x.toFixed(3);
   const r4 = (x: number): string => x.toFixed(4);
