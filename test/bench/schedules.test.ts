@@ -37,6 +37,7 @@ const args = [
   '--probe-steps', '3',
   '--stages', '2',
   '--tolerance', '0',
+  '--shrink', '0.5',
 ];
 
 // The reference strategy alone: no baseline, no peer, one seed.
@@ -89,6 +90,7 @@ describe('bench/schedules.ts on a tiny configuration', () => {
   });
 
   it('counts every probe step of the cooldown strategy and evaluates only committed weights', () => {
+    expect(first.config.autolrs.options).toMatchObject({ tolerance: 0, shrink: 0.5 });
     for (const r of first.runs.filter((x) => x.method === 'autolrs')) {
       const a = r.autolrs!;
       expect(a.strategy).toBe('cooldown');
@@ -101,9 +103,9 @@ describe('bench/schedules.ts on a tiny configuration', () => {
       for (const s of a.stages) {
         expect(s.probeSteps).toBe(3);
         expect(s.trials).toHaveLength(2);
-        // Tolerance 0: the best probe's LR, whose state is kept.
+        // Tolerance 0: the best probe's LR, halved by `--shrink 0.5` (never below the range); its state is kept.
         const best = s.trials.reduce((x, t) => (t.score! < x.score! ? t : x));
-        expect(s.chosenLr).toBe(best.lr);
+        expect(s.chosenLr).toBe(Math.max(first.config.autolrs.minLr, 0.5 * best.lr));
       }
       expect(a.stats['keptProbeSteps']).toBeGreaterThan(0);
       expect(a.stats['discardedSteps']).toBe(a.stats['searchSteps']! - a.stats['keptProbeSteps']!);
