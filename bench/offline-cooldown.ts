@@ -3,7 +3,7 @@
  * (bench/bank/fashion-mnist-cnn-cooldown.json, built by bench/bank/build-cooldown.ts), with
  * no training.
  *
- *   npx tsx bench/offline-cooldown.ts [--bank FILE] [--k N] [--bo-seeds 100] [--random-seeds 1000] [--out FILE]
+ *   npx tsx bench/offline-cooldown.ts [--bank FILE] [--k N] [--bo-seeds 100] [--random-seeds 1000] [--shrink X] [--out FILE]
  *
  * Scorers, each a value per (checkpoint, LR), lower is better:
  * - `cooldown` (shipped): the score after the probe's mini-cooldown;
@@ -20,8 +20,9 @@
  * same quantity as the `cooldown` and `eval` values, but not as a mini-batch training loss:
  * so `tail-mean` and `forecast` are also replayed judged on finiteness alone (judge
  * `'finite'`: every finite value can be chosen). The LR chosen is the lowest value among those that
- * can be chosen (the earlier one on ties); when none can, the controller's fallback: half
- * the smallest LR tried (at least the grid's lowest), snapped to the grid.
+ * can be chosen (the earlier one on ties), times `--shrink` (the strategy's `shrink`, 1 by
+ * default; at least the grid's lowest), snapped to the grid; when none can, the controller's
+ * fallback: half the smallest LR tried (at least the grid's lowest), snapped to the grid.
  *
  * The truth of an LR is the validation loss after τ steps at it and a linear cooldown to 0.
  * A truth that is not finite (the model diverged) counts as the worst value: in rankings
@@ -60,6 +61,9 @@ import { rng, snapToGrid } from './offline.js';
 
 /** The strategy's default tolerance of the LR choice. */
 export const SHIPPED_TOLERANCE = resolveCooldownOptions({ minLr: 1e-3, maxLr: 1, totalSteps: 1_000_000 }).tolerance;
+
+/** The strategy's default factor on the LR chosen (`shrink`). */
+export const SHIPPED_SHRINK = resolveCooldownOptions({ minLr: 1e-3, maxLr: 1, totalSteps: 1_000_000 }).shrink;
 
 export const DEFAULT_COOLDOWN_BANK = fileURLToPath(new URL('./bank/fashion-mnist-cnn-cooldown.json', import.meta.url));
 
@@ -129,13 +133,15 @@ export function spearman(values: readonly number[], truths: readonly number[]): 
 /**
  * The LR a search chooses from the probes it ran, by the strategy's rule (`chooseLr`: the
  * smallest LR within `tolerance` of the best score, read off `predict` between probes when
- * given), snapped to the nearest grid LR, the only ones whose truth the bank knows.
+ * given; then times `shrink`, at least the grid's lowest), snapped to the nearest grid LR,
+ * the only ones whose truth the bank knows.
  */
 export function chooseIndex(
   grid: readonly number[],
   tried: ReadonlyArray<Pick<ScoredLr, 'lrIndex' | 'value' | 'note'>>,
   tolerance = SHIPPED_TOLERANCE,
   predict?: (lrs: number[]) => number[],
+  shrink = SHIPPED_SHRINK,
 ): { index: number; fallback: boolean } {
   if (tried.length === 0) throw new RangeError('Expected at least one probe to choose from, got none.');
   const lr = chooseLr(
@@ -143,7 +149,7 @@ export function chooseIndex(
     tolerance,
     predict,
   );
-  if (lr !== null) return { index: snapToGrid(grid, lr), fallback: false };
+  if (lr !== null) return { index: snapToGrid(grid, shrink === 1 ? lr : Math.max(grid[0]!, lr * shrink)), fallback: false };
   // The controller's fallback: half the smallest LR tried, at least minLr.
   const smallest = Math.min(...tried.map((t) => grid[t.lrIndex]!));
   return { index: snapToGrid(grid, Math.max(grid[0]!, smallest / 2)), fallback: true };
@@ -237,8 +243,8 @@ export interface GridRanking {
   excluded: number;
 }
 
-export function rankGrid(grid: readonly number[], s: ScoredCheckpoint): GridRanking {
-  const choice = chooseIndex(grid, s.lrs);
+export function rankGrid(grid: readonly number[], s: ScoredCheckpoint, shrink = SHIPPED_SHRINK): GridRanking {
+  const choice = chooseIndex(grid, s.lrs, SHIPPED_TOLERANCE, undefined, shrink);
   const chosen = s.lrs[choice.index]!;
   return {
     checkpoint: s.checkpoint,
@@ -291,7 +297,7 @@ function modelOf(search: LrSearch | null, probes: number): ((lrs: number[]) => n
 }
 
 /** Replays one search of `k` probes on a scored checkpoint. */
-export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind: SearchKind, k: number, seed: number): ReplayedSearch {
+export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind: SearchKind, k: number, seed: number, shrink = SHIPPED_SHRINK): ReplayedSearch {
   if (!Number.isInteger(k) || k < 1 || k > grid.length) throw new RangeError(`Expected \`k\` to be an integer in [1, ${grid.length}], got ${k}.`);
   const search = kind === 'bo' ? shippedSearchSettings(grid).make(seed) : null;
   const random = rng(seed * 7919 + 1);
@@ -325,6 +331,7 @@ export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind:
       tried.map((i) => s.lrs[i]!),
       SHIPPED_TOLERANCE,
       modelOf(search, tried.length),
+      shrink,
     );
     regrets.push(s.lrs[chosen]!.truth - s.optimum);
   }
@@ -333,6 +340,7 @@ export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind:
     tried.map((i) => s.lrs[i]!),
     SHIPPED_TOLERANCE,
     modelOf(search, tried.length),
+    shrink,
   );
   const chosen = s.lrs[choice.index]!;
   return {
@@ -372,12 +380,12 @@ export interface SearchSummary {
 }
 
 /** Runs `seeds` searches (seeds 0..seeds−1) from every checkpoint. */
-export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoint[], kind: SearchKind, k: number, seeds: number): SearchSummary {
+export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoint[], kind: SearchKind, k: number, seeds: number, shrink = SHIPPED_SHRINK): SearchSummary {
   if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`Expected \`seeds\` to be an integer >= 1, got ${seeds}.`);
   const all: ReplayedSearch[] = [];
   const perCheckpoint: number[] = [];
   for (const s of scored) {
-    const runs = Array.from({ length: seeds }, (_, seed) => replaySearch(grid, s, kind, k, seed));
+    const runs = Array.from({ length: seeds }, (_, seed) => replaySearch(grid, s, kind, k, seed, shrink));
     perCheckpoint.push(mean(runs.map((r) => r.regret)));
     all.push(...runs);
   }
@@ -417,12 +425,20 @@ export interface ScorerReport {
 }
 
 /** Scores the bank with `scorer` and replays both searches. */
-export async function scorerReport(bank: CooldownBank, scorer: CooldownScorer, k: number, boSeeds: number, randomSeeds: number, judge: JudgeRule = 'base'): Promise<ScorerReport> {
+export async function scorerReport(
+  bank: CooldownBank,
+  scorer: CooldownScorer,
+  k: number,
+  boSeeds: number,
+  randomSeeds: number,
+  judge: JudgeRule = 'base',
+  shrink = SHIPPED_SHRINK,
+): Promise<ScorerReport> {
   const grid = bank.grid;
   const scored = await scoreBank(bank, scorer, judge);
-  const rankings = scored.map((s) => rankGrid(grid, s));
-  const bo = summarizeSearch(grid, scored, 'bo', k, boSeeds);
-  const random = summarizeSearch(grid, scored, 'random', k, randomSeeds);
+  const rankings = scored.map((s) => rankGrid(grid, s, shrink));
+  const bo = summarizeSearch(grid, scored, 'bo', k, boSeeds, shrink);
+  const random = summarizeSearch(grid, scored, 'random', k, randomSeeds, shrink);
   const f = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     scorer,
@@ -452,7 +468,8 @@ export interface CooldownReplayReport {
   bank: string;
   produced: CooldownBank['produced'];
   checkpoints: CooldownBank['checkpoints'];
-  search: { k: number; acquisition: string; nInitialPoints: number; boSeeds: number; randomSeeds: number };
+  /** `shrink`: the factor on the LR chosen, for every scorer and both searches. */
+  search: { k: number; acquisition: string; nInitialPoints: number; boSeeds: number; randomSeeds: number; shrink: number };
   /** Mean over checkpoints of the grid's best truth, to read the regrets against. */
   meanOptimum: number;
   scorers: ScorerReport[];
@@ -461,7 +478,7 @@ export interface CooldownReplayReport {
 
 export async function cooldownReplayReport(
   bankFile = DEFAULT_COOLDOWN_BANK,
-  options: { k?: number; boSeeds?: number; randomSeeds?: number; scorers?: ReadonlyArray<{ scorer: CooldownScorer; judge: JudgeRule }> } = {},
+  options: { k?: number; boSeeds?: number; randomSeeds?: number; shrink?: number; scorers?: ReadonlyArray<{ scorer: CooldownScorer; judge: JudgeRule }> } = {},
 ): Promise<CooldownReplayReport> {
   const t0 = performance.now();
   const bank = CooldownBank.load(bankFile);
@@ -469,14 +486,16 @@ export async function cooldownReplayReport(
   const k = options.k ?? shipped.k;
   const boSeeds = options.boSeeds ?? 100;
   const randomSeeds = options.randomSeeds ?? 1000;
+  const shrink = options.shrink ?? SHIPPED_SHRINK;
+  if (!(shrink > 0 && shrink <= 1)) throw new RangeError(`Expected \`shrink\` to be a number in (0, 1], got ${shrink}.`);
   const scorers: ScorerReport[] = [];
-  for (const s of options.scorers ?? REPLAYED) scorers.push(await scorerReport(bank, s.scorer, k, boSeeds, randomSeeds, s.judge));
+  for (const s of options.scorers ?? REPLAYED) scorers.push(await scorerReport(bank, s.scorer, k, boSeeds, randomSeeds, s.judge, shrink));
   const first = await scoreBank(bank, 'cooldown');
   return {
     bank: path.relative(process.cwd(), bankFile),
     produced: bank.produced,
     checkpoints: bank.checkpoints,
-    search: { k, acquisition: shipped.acquisition, nInitialPoints: shipped.nInitialPoints, boSeeds, randomSeeds },
+    search: { k, acquisition: shipped.acquisition, nInitialPoints: shipped.nInitialPoints, boSeeds, randomSeeds, shrink },
     meanOptimum: mean(first.map((s) => s.optimum)),
     scorers,
     wallMs: performance.now() - t0,
@@ -489,6 +508,7 @@ interface ReplayArgs {
   k: number | undefined;
   boSeeds: number;
   randomSeeds: number;
+  shrink: number;
   out: string | undefined;
 }
 
@@ -498,31 +518,33 @@ const REPLAY_FLAGS: Flags<ReplayArgs> = {
   '--k': { kind: 'integer', key: 'k', min: 1 },
   '--bo-seeds': { kind: 'integer', key: 'boSeeds', min: 1 },
   '--random-seeds': { kind: 'integer', key: 'randomSeeds', min: 1 },
+  '--shrink': { kind: 'factor', key: 'shrink' },
   '--out': { kind: 'path', key: 'out' },
 };
 
 /**
  * The options `argv` (flag, value, flag, value, ...) sets. A bad command line is an error
- * (exit status 1, as any error of `main`): a RangeError for a bad count, else a TypeError.
+ * (exit status 1, as any error of `main`): a RangeError for a bad count or factor, else a TypeError.
  */
 function replayArgs(argv: readonly string[]): ReplayArgs {
   try {
-    return parseFlags(argv, REPLAY_FLAGS, { bank: DEFAULT_COOLDOWN_BANK, k: undefined, boSeeds: 100, randomSeeds: 1000, out: undefined });
+    return parseFlags(argv, REPLAY_FLAGS, { bank: DEFAULT_COOLDOWN_BANK, k: undefined, boSeeds: 100, randomSeeds: 1000, shrink: SHIPPED_SHRINK, out: undefined });
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
     if (!Object.hasOwn(REPLAY_FLAGS, err.flag)) throw new TypeError(`Expected one of ${Object.keys(REPLAY_FLAGS).join(', ')}, got ${JSON.stringify(err.flag)}.`);
-    throw REPLAY_FLAGS[err.flag as `--${string}`]!.kind === 'integer' ? new RangeError(err.message) : new TypeError(err.message);
+    const kind = REPLAY_FLAGS[err.flag as `--${string}`]!.kind;
+    throw kind === 'integer' || kind === 'factor' ? new RangeError(err.message) : new TypeError(err.message);
   }
 }
 
 async function main(): Promise<void> {
-  const { bank, k, boSeeds, randomSeeds, out } = replayArgs(process.argv.slice(2));
-  const report = await cooldownReplayReport(bank, { ...(k === undefined ? {} : { k }), boSeeds, randomSeeds });
+  const { bank, k, boSeeds, randomSeeds, shrink, out } = replayArgs(process.argv.slice(2));
+  const report = await cooldownReplayReport(bank, { ...(k === undefined ? {} : { k }), boSeeds, randomSeeds, shrink });
   const r3 = (x: number): string => x.toFixed(3);
   const r4 = (x: number): string => x.toFixed(4);
   const w = (s: string): boolean => process.stderr.write(`${s}\n`);
   w(`bank ${report.bank}: ${report.checkpoints.length} checkpoints (steps ${report.checkpoints.map((c) => c.step).join(', ')}) × ${report.produced.grid.length} LRs; mean grid optimum ${r4(report.meanOptimum)}`);
-  w(`search: k = ${report.search.k}, shipped BO (${report.search.acquisition}, ${report.search.nInitialPoints} stratified initial points) × ${report.search.boSeeds} seeds, random × ${report.search.randomSeeds} seeds`);
+  w(`search: k = ${report.search.k}, shipped BO (${report.search.acquisition}, ${report.search.nInitialPoints} stratified initial points) × ${report.search.boSeeds} seeds, random × ${report.search.randomSeeds} seeds; LR chosen × ${report.search.shrink}`);
   for (const s of report.scorers) {
     w(
       `${`${s.scorer} (${s.judge})`.padEnd(20)} Spearman ${s.grid.map((g) => r3(g.spearman)).join(' ')} (mean ${r3(s.meanSpearman)}); top-1 ${s.top1Hits}/${s.grid.length}; ` +

@@ -12,6 +12,7 @@ import { encodeFloat32 } from '../../bench/bank/format.js';
 import {
   CHANCE_LOSS,
   chooseIndex,
+  SHIPPED_SHRINK,
   SHIPPED_TOLERANCE,
   DEFAULT_COOLDOWN_BANK,
   rankGrid,
@@ -158,6 +159,19 @@ describe('scorers and the choice rule', () => {
     expect(chooseIndex(GRID, [{ lrIndex: 8, value: 2, note: 'no-progress' }, { lrIndex: 4, value: NaN, note: 'not-finite' }])).toEqual({ index: 3, fallback: true });
     expect(chooseIndex(GRID, [{ lrIndex: 0, value: 2, note: 'no-progress' }])).toEqual({ index: 0, fallback: true });
     expect(() => chooseIndex(GRID, [])).toThrow(RangeError);
+  });
+
+  it('chooseIndex multiplies the LR chosen by shrink (the shipped one is 1) before snapping, never below the grid', () => {
+    expect(SHIPPED_SHRINK).toBe(1);
+    const tried = [{ lrIndex: 5, value: 0.4 }, { lrIndex: 7, value: 0.3 }];
+    // 0.0562 · 0.7 = 0.0393: log distance to 0.0316 is 0.095 decade, to 0.0562 0.155: index 6.
+    expect(chooseIndex(GRID, tried, 0, undefined, 0.7)).toEqual({ index: 6, fallback: false });
+    // 0.0562 · 0.9 = 0.0506 stays nearest 0.0562.
+    expect(chooseIndex(GRID, tried, 0, undefined, 0.9)).toEqual({ index: 7, fallback: false });
+    // 0.00178 · 0.1 is below the grid: its lowest LR.
+    expect(chooseIndex(GRID, [{ lrIndex: 1, value: 0.3 }], 0, undefined, 0.1)).toEqual({ index: 0, fallback: false });
+    // The fallback is not shrunk: half the smallest LR tried.
+    expect(chooseIndex(GRID, [{ lrIndex: 8, value: 2, note: 'no-progress' }], 0, undefined, 0.5)).toEqual({ index: 7, fallback: true });
   });
 
   it('scoreBank reads each scorer, judges it against the base score, and counts a NaN truth as max(ln 10, the worst finite truth)', async () => {
