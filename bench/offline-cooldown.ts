@@ -486,8 +486,8 @@ export async function cooldownReplayReport(
   const k = options.k ?? shipped.k;
   const boSeeds = options.boSeeds ?? 100;
   const randomSeeds = options.randomSeeds ?? 1000;
-  const shrink = options.shrink ?? SHIPPED_SHRINK;
-  if (!(shrink > 0 && shrink <= 1)) throw new RangeError(`Expected \`shrink\` to be a number in (0, 1], got ${shrink}.`);
+  // The strategy's own validation of `shrink` (a RangeError outside (0, 1]).
+  const { shrink } = resolveCooldownOptions({ minLr: bank.grid[0]!, maxLr: bank.grid.at(-1)!, totalSteps: 1_000_000, shrink: options.shrink ?? SHIPPED_SHRINK });
   const scorers: ScorerReport[] = [];
   for (const s of options.scorers ?? REPLAYED) scorers.push(await scorerReport(bank, s.scorer, k, boSeeds, randomSeeds, s.judge, shrink));
   const first = await scoreBank(bank, 'cooldown');

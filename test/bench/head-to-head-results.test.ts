@@ -39,10 +39,15 @@ function tunedLr(r: Results, method: string): number {
   return grid.reduce((best, x) => (x.finalValAcc > best.finalValAcc ? x : best)).lr!;
 }
 
-function finals(r: Results, method: string, lr: number | null): number[] {
+/** A method's runs at `lr`, by seed, checked to be exactly seeds 0..n−1. */
+function seedRuns(r: Results, method: string, lr: number | null): Run[] {
   const runs = r.runs.filter((x) => x.method === method && x.lr === lr).sort((a, b) => a.seed - b.seed);
   expect(runs.map((x) => x.seed)).toEqual(Array.from({ length: r.config.seeds }, (_, s) => s));
-  return runs.map((x) => x.finalTestAcc);
+  return runs;
+}
+
+function finals(r: Results, method: string, lr: number | null): number[] {
+  return seedRuns(r, method, lr).map((x) => x.finalTestAcc);
 }
 
 describe.each([
@@ -119,8 +124,7 @@ describe('five seeds: AutoLRS against tuned one-cycle (bench/README.md, section 
 
 /** Mean validation accuracy of a method's runs at `lr`, seeds 0..n−1, rounded as the README prints it. */
 function valMean(r: Results, method: string, lr: number | null): number {
-  const runs = r.runs.filter((x) => x.method === method && x.lr === lr).sort((a, b) => a.seed - b.seed);
-  expect(runs.map((x) => x.seed)).toEqual(Array.from({ length: r.config.seeds }, (_, s) => s));
+  const runs = seedRuns(r, method, lr);
   return Number((runs.reduce((a, x) => a + x.finalValAcc, 0) / runs.length).toFixed(2));
 }
 
