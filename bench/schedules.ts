@@ -24,7 +24,7 @@
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
  *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --cooldown-shape linear|cosine
- *            --warmup-fraction X --tolerance X --shrink X (the strategy's defaults)
+ *            --warmup-fraction X --tolerance X --shrink X --survivors N --rung-steps N (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -160,6 +160,8 @@ interface Parsed extends HeadToHeadConfig, Omit<Cli, 'config'> {
   warmupFraction?: number;
   tolerance?: number;
   shrink?: number;
+  survivors?: number;
+  rungSteps?: number;
   laterK?: number;
   probeSteps?: number;
   stages?: number;
@@ -172,6 +174,8 @@ const COOLDOWN_FLAGS: Flags<Parsed> = {
   '--warmup-fraction': { kind: 'interval', key: 'warmupFraction', min: 0, below: 1 },
   '--tolerance': { kind: 'number', key: 'tolerance', min: 0, finite: true },
   '--shrink': { kind: 'factor', key: 'shrink' },
+  '--survivors': { kind: 'integer', key: 'survivors', min: 0 },
+  '--rung-steps': { kind: 'integer', key: 'rungSteps', min: 1 },
   '--later-k': { kind: 'integer', key: 'laterK', min: 1 },
   '--probe-steps': { kind: 'integer', key: 'probeSteps', min: 2 },
   '--stages': { kind: 'integer', key: 'stages', min: 1 },

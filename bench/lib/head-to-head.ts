@@ -122,7 +122,17 @@ export interface AutoLRSRunInfo {
    * Every stage: its LR probes and the LR chosen. A trial's `value` is what the search
    * was told: the forecast (reference) or the score after the mini-cooldown (cooldown).
    */
-  stages: Array<{ stage: number; startStep: number; chosenLr: number | null; trials: Array<{ lr: number; forecast?: number; score?: number; note?: string }>; tau?: number; tauPrime?: number; probeSteps?: number }>;
+  stages: Array<{
+    stage: number;
+    startStep: number;
+    chosenLr: number | null;
+    trials: Array<{ lr: number; forecast?: number; score?: number; note?: string; continued?: { score: number; note?: string } }>;
+    tau?: number;
+    tauPrime?: number;
+    probeSteps?: number;
+    /** Successive halving (cooldown strategy): probes continued after the first rung, and that rung's probe length. */
+    halving?: { survivors: number; rungSteps: number; rungHoldSteps: number };
+  }>;
   endState: string;
 }
 
@@ -280,7 +290,13 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
         startStep: s.startStep,
         probeSteps: s.probeSteps,
         chosenLr: s.chosenLr ?? null,
-        trials: s.trials.map((t) => ({ lr: t.lr, score: t.score, ...(t.note === undefined ? {} : { note: t.note }) })),
+        ...(s.halving === undefined ? {} : { halving: { ...s.halving } }),
+        trials: s.trials.map((t) => ({
+          lr: t.lr,
+          score: t.score,
+          ...(t.note === undefined ? {} : { note: t.note }),
+          ...(t.continued === undefined ? {} : { continued: { score: t.continued.score, ...(t.continued.note === undefined ? {} : { note: t.continued.note }) } }),
+        })),
       })),
       endState: cooldown.done ? 'budget-spent' : 'trained',
     };

@@ -325,7 +325,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
             if (e.type === 'trialEnd') {
               // The probes run inside the callback: their steps go to the log from the event.
               log!.recordSteps(
-                (e.losses ?? []).map((loss, i) => ({ lr: probeLr(e.lr, i, e.probeSteps, e.holdSteps), loss, phase: 'search' as const, stage: e.stage, trial: e.trial })),
+                (e.losses ?? []).map((loss, i) => ({ lr: probeLr(e.lr, e.firstStep + i, e.probeSteps, e.holdSteps), loss, phase: 'search' as const, stage: e.stage, trial: e.trial })),
               );
             }
             if (e.type === 'lrBounds') {

@@ -385,9 +385,15 @@ export function formatCooldownEvent(e: CooldownCallbackEvent): string {
     case 'lrBounds':
       return `[autolrs] LR range test (${e.rangeTestSteps} steps): lowest loss at lr=${f(e.lossMinimumLr)}; searching [${f(e.minLr)}, ${f(e.maxLr)}]`;
     case 'searchBegin':
-      return `[autolrs] step ${e.step}: stage ${e.stage} searches [${f(e.minLr)}, ${f(e.maxLr)}] with ${e.trials} probes of ${e.probeSteps} steps`;
+      return (
+        `[autolrs] step ${e.step}: stage ${e.stage} searches [${f(e.minLr)}, ${f(e.maxLr)}] with ${e.trials} probes of ` +
+        (e.survivors === undefined ? `${e.probeSteps} steps` : `${e.rungSteps} steps, the best ${e.survivors} continued to ${e.probeSteps}`)
+      );
     case 'trialEnd':
-      return `[autolrs] step ${e.step}: stage ${e.stage} probe ${e.trial + 1}: lr=${f(e.lr)} score=${f(e.score)}${e.note ? ` (${e.note})` : ''}`;
+      return (
+        `[autolrs] step ${e.step}: stage ${e.stage} probe ${e.trial + 1}${e.rung === 2 ? ` continued to ${e.probeSteps} steps` : ''}: ` +
+        `lr=${f(e.lr)} score=${f(e.score)}${e.note ? ` (${e.note})` : ''}`
+      );
     case 'trainBegin':
       return `[autolrs] step ${e.step}: stage ${e.stage} trains ${e.steps} steps at lr=${f(e.lr)} (from the ${e.kept === 'probe' ? "best probe's state" : 'checkpoint'})${e.note ? `: ${e.note}` : ''}`;
     case 'cooldownBegin':

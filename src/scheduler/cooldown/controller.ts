@@ -16,6 +16,12 @@
  *    model continues from that probe's snapshot (its h steps at the LR are kept) or from the
  *    checkpoint (when no probe made progress).
  *
+ * With successive halving (`survivors` m > 0), step 2 is a first rung of short probes (τ₁
+ * steps, h₁ at the LR); {@link CooldownController.tellScore} then names the probes whose
+ * snapshot after h₁ steps the driver keeps (the m best so far). After the first rung,
+ * {@link CooldownController.nextTrial} hands out those m again: each continues from its
+ * snapshot through steps h₁ to τ' − 1 of a whole probe, is scored, and the best of them is chosen.
+ *
  * Training then runs at the LR chosen until the next stage; the last stage's LR decays
  * linearly to 0 over the final cooldown, which ends at T. Every probe step counts in T.
  */
@@ -39,6 +45,11 @@ export interface CooldownTrialRecord {
   note?: ProbeNote;
   /** The probe's training loss at each of its steps, when the driver recorded them. */
   losses?: number[];
+  /**
+   * With successive halving, for a probe that continued to the whole probe: its score after
+   * it (the fields above are the first rung's).
+   */
+  continued?: { score: number; told: number; note?: ProbeNote; losses?: number[] };
 }
 
 /** What happened in one stage. */
@@ -53,6 +64,8 @@ export interface CooldownStageRecord {
   maxLr: number;
   probeSteps: number;
   holdSteps: number;
+  /** With successive halving: probes continued after the first rung, and a first-rung probe's steps and steps at its LR. */
+  halving?: { survivors: number; rungSteps: number; rungHoldSteps: number };
   /** Score of the model the search started from. */
   baseScore?: number;
   trials: CooldownTrialRecord[];
@@ -66,18 +79,61 @@ export interface CooldownStageRecord {
 /** What a driver needs to run a search. */
 export interface SearchPlan {
   stage: number;
-  /** Probes to run. */
+  /** Probes to run (in the first rung when the search is halved). */
   trials: number;
   probeSteps: number;
   holdSteps: number;
+  /** Probes continued after the first rung (0: the search is not halved). */
+  survivors: number;
+  /** Gradient steps the search takes at most. */
+  steps: number;
   minLr: number;
   maxLr: number;
 }
 
+/**
+ * One run of a probe: steps `firstStep` to `endStep` − 1 of a probe at `lr`, on the stage's
+ * probe batches of the same indices. Rung 1 starts from the checkpoint; rung 2 continues
+ * probe `trial` from its snapshot after `firstStep` steps. The driver snapshots the model
+ * before step `holdStep` (after the steps at the LR), or after the last step when
+ * `holdStep` is `endStep`.
+ */
+export interface ProbeRun {
+  trial: number;
+  lr: number;
+  rung: 1 | 2;
+  firstStep: number;
+  endStep: number;
+  holdStep: number;
+}
+
 /** Events of the cooldown strategy. */
 export type CooldownEvent =
-  | { type: 'searchBegin'; step: number; stage: number; minLr: number; maxLr: number; trials: number; probeSteps: number }
-  | ({ type: 'trialEnd'; step: number; stage: number; trial: number; probeSteps: number; holdSteps: number } & CooldownTrialRecord)
+  | {
+      type: 'searchBegin';
+      step: number;
+      stage: number;
+      minLr: number;
+      maxLr: number;
+      trials: number;
+      probeSteps: number;
+      /** Set when the search is halved: probes continued after a first rung of `rungSteps`-step probes. */
+      survivors?: number;
+      rungSteps?: number;
+    }
+  | ({
+      type: 'trialEnd';
+      step: number;
+      stage: number;
+      trial: number;
+      /** 2 for a probe continued after the first rung of a halved search (then `score`, `told`, `note` and `losses` are the continuation's). */
+      rung: 1 | 2;
+      /** The probe's length and steps at its LR (τ₁ and h₁ in the first rung of a halved search). */
+      probeSteps: number;
+      holdSteps: number;
+      /** Index, within the probe, of the first step `losses` covers (h₁ for a continuation, else 0). */
+      firstStep: number;
+    } & Omit<CooldownTrialRecord, 'continued'>)
   | { type: 'trainBegin'; step: number; stage: number; lr: number; steps: number; kept: 'probe' | 'checkpoint'; note?: string }
   | { type: 'cooldownBegin'; step: number; lr: number; steps: number }
   | { type: 'budgetEnd'; step: number };
@@ -120,6 +176,11 @@ export class CooldownController {
   #awaiting: null | 'base' | 'score' = null;
   #trialLr = 0;
   #best = -1;
+  /** Rung of the probe in progress, and (rung 2) which trial it continues. */
+  #rung: 1 | 2 = 1;
+  #continuing = -1;
+  /** Rung 2: trials still to continue, best first. */
+  #queue: number[] = [];
 
   constructor(options: CooldownOptions) {
     this.#o = resolveCooldownOptions(options);
@@ -132,6 +193,8 @@ export class CooldownController {
       probeCooldown: this.#o.probeCooldown,
       trials: this.#o.k,
       laterTrials: this.#o.laterK,
+      survivors: this.#o.survivors,
+      rungSteps: this.#o.rungSteps,
     });
     this.#step = this.#o.startStep;
     this.#maxLr = this.#o.maxLr;
@@ -193,7 +256,7 @@ export class CooldownController {
 
   /** The warmup after the first search: its first step and length (within the first stage). */
   #warmup(): { start: number; steps: number } {
-    const start = this.#plan.stageStarts[0]! + this.#plan.trials[0]! * this.#plan.probeSteps;
+    const start = this.#plan.stageStarts[0]! + this.#plan.searchSteps[0]!;
     const steps = Math.min(Math.round(this.#o.warmupFraction * this.#plan.totalSteps), this.#plan.stageEnds[0]! - start);
     return { start, steps };
   }
@@ -238,6 +301,7 @@ export class CooldownController {
     const s = this.#stage;
     this.#stage++;
     const trials = this.#plan.trials[s]!;
+    const survivors = this.#plan.survivors[s]!;
     let minLr = this.#o.minLr;
     let maxLr = this.#maxLr;
     if (this.#lr !== null) {
@@ -252,6 +316,7 @@ export class CooldownController {
       maxLr,
       probeSteps: this.#plan.probeSteps,
       holdSteps: this.#plan.holdSteps,
+      ...(survivors > 0 ? { halving: { survivors, rungSteps: this.#plan.rungSteps, rungHoldSteps: this.#plan.rungHoldSteps } } : {}),
       trials: [],
     };
     this.#history.push(record);
@@ -259,9 +324,31 @@ export class CooldownController {
     this.#phase = 'search';
     this.#awaiting = 'base';
     this.#best = -1;
+    this.#rung = 1;
+    this.#continuing = -1;
+    this.#queue = [];
     const n = this.#search === null ? 0 : trials;
-    this.#emit({ type: 'searchBegin', step: this.#step, stage: this.#stage, minLr, maxLr, trials: n, probeSteps: this.#plan.probeSteps });
-    return { stage: this.#stage, trials: n, probeSteps: this.#plan.probeSteps, holdSteps: this.#plan.holdSteps, minLr, maxLr };
+    const m = n === 0 ? 0 : survivors;
+    this.#emit({
+      type: 'searchBegin',
+      step: this.#step,
+      stage: this.#stage,
+      minLr,
+      maxLr,
+      trials: n,
+      probeSteps: this.#plan.probeSteps,
+      ...(m > 0 ? { survivors: m, rungSteps: this.#plan.rungSteps } : {}),
+    });
+    return {
+      stage: this.#stage,
+      trials: n,
+      probeSteps: this.#plan.probeSteps,
+      holdSteps: this.#plan.holdSteps,
+      survivors: m,
+      steps: n === 0 ? 0 : this.#plan.searchSteps[s]!,
+      minLr,
+      maxLr,
+    };
   }
 
   /**
@@ -283,50 +370,112 @@ export class CooldownController {
     this.#awaiting = null;
   }
 
-  /** The next LR to probe, or null when the search has run all its probes. */
-  nextTrial(): { trial: number; lr: number } | null {
+  /**
+   * The next probe to run, or null when the search has run all its probes. In a halved
+   * search, after the first rung's probes come the continuations of the best m (rung 2).
+   */
+  nextTrial(): ProbeRun | null {
     this.#expect(null, 'nextTrial()');
     const record = this.#current();
-    if (this.#search === null || record.trials.length >= this.#plan.trials[this.#stage - 1]!) return null;
-    this.#trialLr = this.#search.ask();
+    if (this.#search === null) return null;
+    const { probeSteps, holdSteps } = this.#plan;
+    if (record.trials.length < this.#plan.trials[this.#stage - 1]!) {
+      this.#trialLr = this.#search.ask();
+      this.#awaiting = 'score';
+      const halved = record.halving !== undefined;
+      const endStep = halved ? this.#plan.rungSteps : probeSteps;
+      return { trial: record.trials.length, lr: this.#trialLr, rung: 1, firstStep: 0, endStep, holdStep: halved ? this.#plan.rungHoldSteps : holdSteps };
+    }
+    if (record.halving === undefined) return null;
+    if (this.#rung === 1) {
+      this.#rung = 2;
+      this.#queue = this.#contenders();
+      this.#best = -1;
+    }
+    const next = this.#queue.shift();
+    if (next === undefined) return null;
+    this.#continuing = next;
+    this.#trialLr = record.trials[next]!.lr;
     this.#awaiting = 'score';
-    return { trial: record.trials.length, lr: this.#trialLr };
+    return { trial: next, lr: this.#trialLr, rung: 2, firstStep: this.#plan.rungHoldSteps, endStep: probeSteps, holdStep: holdSteps };
   }
 
-  /** LR of step i (0-based) of the probe in progress. */
+  /** LR of step i (0-based, within the whole probe) of the probe in progress. */
   probeLr(i: number): number {
     if (this.#awaiting !== 'score') throw new Error('CooldownController.probeLr() called with no probe in progress.');
+    if (this.#rung === 1 && this.#current().halving !== undefined) return probeLr(this.#trialLr, i, this.#plan.rungSteps, this.#plan.rungHoldSteps);
     return probeLr(this.#trialLr, i, this.#plan.probeSteps, this.#plan.holdSteps);
+  }
+
+  /** First-rung probes of a halved search that may continue: the usable ones, best first, at most m. */
+  #contenders(): number[] {
+    const record = this.#current();
+    return record.trials
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => t.note === undefined)
+      .sort((a, b) => a.t.score - b.t.score || a.i - b.i)
+      .slice(0, record.halving!.survivors)
+      .map(({ i }) => i);
   }
 
   /**
    * Reports the probe's score (NaN or Infinity when it diverged). Returns whether it is the
-   * best probe so far: then the driver keeps its snapshot, in place of the previous best's.
+   * best probe so far (`best`: then the driver keeps its snapshot, in place of the previous
+   * best's) and, in the first rung of a halved search, the probes whose snapshot the driver
+   * must hold for rung 2 (`keep`: this one's included when listed; the others listed before).
    */
-  tellScore(score: number, losses?: number[]): { best: boolean } {
+  tellScore(score: number, losses?: number[]): { best: boolean; keep: number[] } {
     this.#expect('score', 'tellScore()');
     if (typeof score !== 'number') throw new TypeError(`Expected \`score\` to be a number, got ${typeof score}.`);
     this.#awaiting = null;
     const record = this.#current();
     const verdict = judgeProbe(score, record.baseScore!);
+    if (this.#rung === 2) return this.#tellContinued(score, verdict, losses);
+    const halved = record.halving !== undefined;
     const trial: CooldownTrialRecord = { lr: this.#trialLr, score, told: verdict.told, ...(verdict.note ? { note: verdict.note } : {}) };
     if (losses !== undefined) trial.losses = [...losses];
     record.trials.push(trial);
     this.#search!.tell(this.#trialLr, verdict.told);
-    this.#step += this.#plan.probeSteps;
+    this.#step += halved ? this.#plan.rungSteps : this.#plan.probeSteps;
     const index = record.trials.length - 1;
-    const best = verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.score);
+    const best = !halved && verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.score);
     if (best) this.#best = index;
     this.#emit({
       type: 'trialEnd',
       step: this.#step,
       stage: this.#stage,
       trial: index,
-      probeSteps: this.#plan.probeSteps,
-      holdSteps: this.#plan.holdSteps,
+      rung: 1,
+      probeSteps: halved ? this.#plan.rungSteps : this.#plan.probeSteps,
+      holdSteps: halved ? this.#plan.rungHoldSteps : this.#plan.holdSteps,
+      firstStep: 0,
       ...structuredClone(trial),
     });
-    return { best };
+    return { best, keep: halved ? this.#contenders() : [] };
+  }
+
+  #tellContinued(score: number, verdict: ReturnType<typeof judgeProbe>, losses?: number[]): { best: boolean; keep: number[] } {
+    const record = this.#current();
+    const index = this.#continuing;
+    const trial = record.trials[index]!;
+    trial.continued = { score, told: verdict.told, ...(verdict.note ? { note: verdict.note } : {}), ...(losses !== undefined ? { losses: [...losses] } : {}) };
+    this.#step += this.#plan.probeSteps - this.#plan.rungHoldSteps;
+    const best = verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.continued!.score);
+    if (best) this.#best = index;
+    this.#continuing = -1;
+    this.#emit({
+      type: 'trialEnd',
+      step: this.#step,
+      stage: this.#stage,
+      trial: index,
+      rung: 2,
+      probeSteps: this.#plan.probeSteps,
+      holdSteps: this.#plan.holdSteps,
+      firstStep: this.#plan.rungHoldSteps,
+      lr: trial.lr,
+      ...structuredClone(trial.continued),
+    });
+    return { best, keep: [...this.#queue] };
   }
 
   /**
@@ -340,12 +489,20 @@ export class CooldownController {
     if (this.#search !== null && record.trials.length < this.#plan.trials[this.#stage - 1]!) {
       throw new Error(`CooldownController.endSearch() called after ${record.trials.length} of ${this.#plan.trials[this.#stage - 1]} probes.`);
     }
+    const halved = this.#search !== null && record.halving !== undefined;
+    if (halved && (this.#rung === 1 ? this.#contenders().length > 0 : this.#queue.length > 0)) {
+      throw new Error(`CooldownController.endSearch() called before the first rung's best probes were continued: call nextTrial() until it returns null.`);
+    }
     let lr: number;
     let kept: 'probe' | 'checkpoint';
     if (this.#best >= 0) {
       const search = this.#search!;
-      const predict = record.trials.length >= 2 && search.predict !== undefined ? (lrs: number[]) => search.predict!(lrs).mean : undefined;
-      const chosen = chooseLr(record.trials, this.#o.tolerance, predict)!;
+      const predict = !halved && record.trials.length >= 2 && search.predict !== undefined ? (lrs: number[]) => search.predict!(lrs).mean : undefined;
+      // A halved search chooses among the continued probes, by their scores after the whole probe.
+      const scored = halved
+        ? record.trials.filter((t) => t.continued !== undefined).map((t) => ({ lr: t.lr, score: t.continued!.score, ...(t.continued!.note ? { note: t.continued!.note } : {}) }))
+        : record.trials;
+      const chosen = chooseLr(scored, this.#o.tolerance, predict)!;
       const best = record.trials[this.#best]!;
       // The driver holds the snapshot of the best probe only; a shrunk LR trains on from it.
       kept = chosen === best.lr ? 'probe' : 'checkpoint';
@@ -395,6 +552,9 @@ export class CooldownController {
     this.#search = null;
     this.#awaiting = null;
     this.#best = -1;
+    this.#rung = 1;
+    this.#continuing = -1;
+    this.#queue = [];
     this.#phase = 'search-due';
   }
 
@@ -432,6 +592,9 @@ export class CooldownController {
     this.#search = null;
     this.#awaiting = null;
     this.#best = -1;
+    this.#rung = 1;
+    this.#continuing = -1;
+    this.#queue = [];
   }
 
   // ---- internals ----

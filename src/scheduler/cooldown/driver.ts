@@ -209,6 +209,8 @@ export class CooldownDriver {
     let batches: ProbeBatch[] = [];
     let best: Checkpoint | null = null;
     let snapshot: Checkpoint | null = null;
+    // First-rung snapshots a halved search continues from, by trial.
+    const held = new Map<number, Checkpoint>();
     let losses: tf.Tensor[] = [];
     try {
       c.tellBaseScore((await this.#readScore()).score);
@@ -216,17 +218,22 @@ export class CooldownDriver {
       if (plan.trials > 0 && batches.length !== plan.probeSteps) {
         throw new RangeError(`Expected \`probeBatches\` to return ${plan.probeSteps} batches, got ${batches.length}.`);
       }
-      for (let n = 0; ; n++) {
+      let fresh = true;
+      for (;;) {
         tp = p0();
-        const trial = c.nextTrial();
+        const run = c.nextTrial();
         this.#stats.proposeMs += p0() - tp;
-        if (trial === null) break;
-        if (n > 0) {
+        if (run === null) break;
+        if (run.rung === 2) {
+          held.get(run.trial)!.restore();
+          this.#stats.restores++;
+        } else if (!fresh) {
           checkpoint.restore();
           this.#stats.restores++;
         }
-        for (let i = 0; i < plan.probeSteps; i++) {
-          if (i === plan.holdSteps) snapshot = Checkpoint.capture(this.#state);
+        fresh = false;
+        for (let i = run.firstStep; i < run.endStep; i++) {
+          if (i === run.holdStep) snapshot = Checkpoint.capture(this.#state);
           setLearningRate(this.#state.optimizer, c.probeLr(i));
           const loss = this.#trainStep(batches[i]!);
           losses.push(loss);
@@ -235,18 +242,26 @@ export class CooldownDriver {
         const { score, extra } = await this.#readScore(losses);
         tf.dispose(losses);
         losses = [];
-        this.#stats.searchSteps += plan.probeSteps;
-        this.#stats.gradientSteps += plan.probeSteps;
+        this.#stats.searchSteps += run.endStep - run.firstStep;
+        this.#stats.gradientSteps += run.endStep - run.firstStep;
         tp = p0();
         const verdict = c.tellScore(Number.isFinite(score) ? score : NaN, extra);
         this.#stats.proposeMs += p0() - tp;
         if (verdict.best) {
           best?.dispose();
           best = snapshot;
+        } else if (run.rung === 1 && verdict.keep.includes(run.trial)) {
+          held.set(run.trial, snapshot);
         } else {
           snapshot.dispose();
         }
         snapshot = null;
+        for (const [trial, s] of held) {
+          if (!verdict.keep.includes(trial)) {
+            s.dispose();
+            held.delete(trial);
+          }
+        }
       }
       const { kept } = c.endSearch();
       if (kept === 'probe') {
@@ -267,6 +282,7 @@ export class CooldownDriver {
       tf.dispose(losses);
       snapshot?.dispose();
       best?.dispose();
+      for (const s of held.values()) s.dispose();
       checkpoint.dispose();
       for (const b of batches) tf.dispose([b.xs, b.ys]);
       this.#stats.searchMs += performance.now() - t0;

@@ -62,6 +62,23 @@ export interface CooldownOptions {
    */
   probeSteps?: number;
   /**
+   * Successive halving: probes of a search that continue to `probeSteps` steps after a first,
+   * shorter rung, m (an integer >= 0). With m > 0 every probe first runs `rungSteps` steps (with
+   * its own mini-cooldown) and is scored; the m best then continue from their state before that
+   * mini-cooldown to the whole probe, are scored again, and the search chooses among them (by
+   * their scores alone, with `tolerance`). The probes the first rung drops cost `rungSteps`
+   * steps instead of `probeSteps`. A search of no more than m probes (`k`, `laterK`) is not
+   * halved. 0: every probe runs `probeSteps`.
+   * @default 0
+   */
+  survivors?: number;
+  /**
+   * Steps of a first-rung probe when `survivors` > 0, τ₁ in [1, probeSteps); the last
+   * round(probeCooldown · τ₁) of them decay the LR.
+   * @default Math.max(1, Math.round(0.4 * probeSteps))
+   */
+  rungSteps?: number;
+  /**
    * Fraction of each probe whose LR decays linearly to 0 before the probe is scored (the
    * mini-cooldown), in [0, 1).
    * @default 0.4
@@ -148,6 +165,8 @@ const KEYS = {
   k: true,
   laterK: true,
   probeSteps: true,
+  survivors: true,
+  rungSteps: true,
   probeCooldown: true,
   cooldownFraction: true,
   cooldownShape: true,
@@ -182,6 +201,9 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   const k = integerAtLeast('k', o.k ?? 5, 1);
   const laterK = integerAtLeast('laterK', o.laterK ?? 3, 1);
   const probeSteps = integerAtLeast('probeSteps', o.probeSteps ?? Math.max(8, Math.round(0.02 * totalSteps)), 2);
+  const survivors = integerAtLeast('survivors', o.survivors ?? 0, 0);
+  const rungSteps = integerAtLeast('rungSteps', o.rungSteps ?? Math.max(1, Math.round(0.4 * probeSteps)), 1);
+  if (rungSteps >= probeSteps) throw new RangeError(`Expected \`rungSteps\` to be smaller than \`probeSteps\` (${probeSteps}), got ${rungSteps}.`);
   const probeCooldown = numberInRange('probeCooldown', o.probeCooldown ?? 0.4, 0, 1);
   if (probeCooldown === 1) throw new RangeError('Expected `probeCooldown` to be a number in [0, 1), got 1.');
   const cooldownFraction = numberInRange('cooldownFraction', o.cooldownFraction ?? 0.5, 0, 1);
@@ -210,6 +232,8 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     k,
     laterK,
     probeSteps,
+    survivors,
+    rungSteps,
     probeCooldown,
     cooldownFraction,
     cooldownShape,

@@ -16,6 +16,12 @@
  * A probe of τ' steps trains at its LR for the first h = τ' − round(c·τ') steps, then
  * decays linearly towards 0 over the last round(c·τ') steps (a mini-cooldown, see
  * {@link probeLr}), and is scored after that.
+ *
+ * With successive halving (m survivors, m < k), a search runs in two rungs: every probe first
+ * runs τ₁ (`rungSteps`) steps, h₁ = τ₁ − round(c·τ₁) at its LR and the rest decaying, and is
+ * scored; then the m best continue from their state after h₁ steps to the whole probe (steps
+ * h₁ to τ' − 1 of a τ'-step probe) and are scored again. Such a search takes
+ * k·τ₁ + m·(τ' − h₁) steps instead of k·τ'.
  */
 
 /** Everything that fixes the plan. */
@@ -36,6 +42,13 @@ export interface StagePlanInput {
   trials: number;
   /** Probes of every later stage's search. */
   laterTrials: number;
+  /**
+   * Probes that continue to τ' steps after the first rung, m (0: no halving, every probe runs τ'
+   * steps). A stage whose search has no more than m probes is not halved.
+   */
+  survivors?: number;
+  /** Steps of a probe in the first rung, τ₁ (< τ'); used when survivors > 0. */
+  rungSteps?: number;
 }
 
 /** The plan. Step positions count every gradient step, probes included. */
@@ -52,6 +65,14 @@ export interface StagePlan {
   probeSteps: number;
   /** Steps of a probe at its full LR before its mini-cooldown, h. */
   holdSteps: number;
+  /** Probes of each stage's search that continue to τ' steps after the first rung (0: no halving). */
+  survivors: number[];
+  /** Steps of a first-rung probe, τ₁ (τ' when no stage is halved). */
+  rungSteps: number;
+  /** Steps of a first-rung probe at its full LR, h₁ (h when no stage is halved). */
+  rungHoldSteps: number;
+  /** Gradient steps of each stage's search. */
+  searchSteps: number[];
 }
 
 /** Computes the plan; throws a RangeError when the budget cannot hold it. */
@@ -64,12 +85,26 @@ export function planStages(input: StagePlanInput): StagePlan {
     throw new RangeError(`Expected \`probeCooldown\` (${c}) to leave at least one step of a ${probeSteps}-step probe at its full LR, got none.`);
   }
   const trials = Array.from({ length: S }, (_, s) => (s === 0 ? input.trials : input.laterTrials));
-  const searchSteps = trials.reduce((a, k) => a + k * probeSteps, 0);
+  const m = input.survivors ?? 0;
+  const halved = m > 0;
+  const rungSteps = halved ? input.rungSteps! : probeSteps;
+  if (halved && !(rungSteps >= 1 && rungSteps < probeSteps)) {
+    throw new RangeError(`Expected \`rungSteps\` to be smaller than \`probeSteps\` (${probeSteps}), got ${rungSteps}.`);
+  }
+  const rungHoldSteps = halved ? rungSteps - Math.round(c * rungSteps) : holdSteps;
+  if (rungHoldSteps < 1) {
+    throw new RangeError(`Expected \`probeCooldown\` (${c}) to leave at least one step of a ${rungSteps}-step first-rung probe at its full LR, got none.`);
+  }
+  const survivors = trials.map((k) => (halved && k > m ? m : 0));
+  const perStage = trials.map((k, s) => (survivors[s]! > 0 ? k * rungSteps + survivors[s]! * (probeSteps - rungHoldSteps) : k * probeSteps));
+  const searchSteps = perStage.reduce((a, n) => a + n, 0);
   // Training steps outside the searches, split L, 2L, 4L, ... between the stages.
   const training = cooldownStart - startStep - searchSteps;
   if (training < 2 ** S - 1) {
     throw new RangeError(
-      `Expected a budget that holds the searches (${searchSteps} probe steps: ${trials.join(' + ')} probes of ${probeSteps} steps) ` +
+      `Expected a budget that holds the searches (${searchSteps} probe steps: ` +
+        (halved ? `${perStage.join(' + ')} in searches of ${trials.join(', ')} probes of ${rungSteps} steps, the best ${m} continued to ${probeSteps}` : `${trials.join(' + ')} probes of ${probeSteps} steps`) +
+        ') ' +
         `and at least ${2 ** S - 1} training steps before the final cooldown, got ${cooldownStart - startStep} steps ` +
         `(totalSteps=${T}, startStep=${startStep}, cooldownFraction=${f}); raise totalSteps or lower stages, k, laterK or probeSteps.`,
     );
@@ -80,10 +115,10 @@ export function planStages(input: StagePlanInput): StagePlan {
   for (let s = 0; s < S; s++) {
     stageStarts.push(startStep + searchedBefore + Math.round((training * trainedBefore) / (2 ** S - 1)));
     trainedBefore += 2 ** s;
-    searchedBefore += trials[s]! * probeSteps;
+    searchedBefore += perStage[s]!;
   }
   const stageEnds = stageStarts.map((_, s) => (s + 1 < S ? stageStarts[s + 1]! : cooldownStart));
-  return { totalSteps: T, cooldownStart, stageStarts, stageEnds, trials, probeSteps, holdSteps };
+  return { totalSteps: T, cooldownStart, stageStarts, stageEnds, trials, probeSteps, holdSteps, survivors, rungSteps, rungHoldSteps, searchSteps: perStage };
 }
 
 /**

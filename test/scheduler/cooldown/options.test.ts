@@ -30,6 +30,7 @@ describe('resolveCooldownOptions', () => {
       windowAbove: 2,
       tolerance: 0,
       shrink: 1,
+      survivors: 0,
       nInitialPoints: 3,
       acquisition: 'ei',
       seed: 0,
@@ -37,6 +38,10 @@ describe('resolveCooldownOptions', () => {
     // max(8, round(0.02 · 2548)) = max(8, 51)
     expect(o.probeSteps).toBe(51);
     expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 100 }).probeSteps).toBe(8);
+    // max(1, round(0.4 · 51)) = 20; with 8-step probes, round(3.2) = 3.
+    expect(o.rungSteps).toBe(20);
+    expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 100 }).rungSteps).toBe(3);
+    expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 100, probeSteps: 2 }).rungSteps).toBe(1);
     expect(typeof o.search).toBe('function');
   });
 
@@ -59,6 +64,17 @@ describe('resolveCooldownOptions', () => {
     }
     expect(() => resolveCooldownOptions({ ...base, shrink: Number.NaN })).toThrow(RangeError);
     expect(() => resolveCooldownOptions({ ...base, shrink: '0.7' as never })).toThrow(/Expected `shrink` to be a finite number, got/);
+  });
+
+  it('accepts survivors >= 0 and a rungSteps below probeSteps, and rejects others with the bound and the value', () => {
+    const base = { minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, probeSteps: 20 };
+    expect(resolveCooldownOptions({ ...base, survivors: 2, rungSteps: 19 })).toMatchObject({ survivors: 2, rungSteps: 19 });
+    // More survivors than probes is allowed: that search is not halved.
+    expect(resolveCooldownOptions({ ...base, survivors: 9 }).survivors).toBe(9);
+    expect(() => resolveCooldownOptions({ ...base, survivors: -1 })).toThrow(/Expected `survivors` to be an integer >= 0, got -1/);
+    expect(() => resolveCooldownOptions({ ...base, survivors: 1.5 })).toThrow(/`survivors`.*1\.5/);
+    expect(() => resolveCooldownOptions({ ...base, rungSteps: 20 })).toThrow(new RangeError('Expected `rungSteps` to be smaller than `probeSteps` (20), got 20.'));
+    expect(() => resolveCooldownOptions({ ...base, rungSteps: 0 })).toThrow(/Expected `rungSteps` to be an integer >= 1, got 0/);
   });
 
   it('rejects an unknown cooldown shape, naming the option, the shapes allowed and the value', () => {

@@ -32,6 +32,24 @@ describe('planStages', () => {
     expect(p.stageEnds).toEqual([1000]);
   });
 
+  it('with successive halving, counts k first-rung probes and m continuations per search', () => {
+    // First rung: 8 steps, h1 = 8 − round(3.2) = 5. Stage 1: 6·8 + 2·(20 − 5) = 78; stages 2, 3: 3·8 + 2·15 = 54.
+    // Training 650 − 186 = 464 = 66.29 + 132.57 + 265.14: stage 2 at 78 + 66 = 144, stage 3 at 132 + 199 = 331.
+    const p = planStages({ ...base, survivors: 2, rungSteps: 8 });
+    expect(p).toMatchObject({ survivors: [2, 2, 2], rungSteps: 8, rungHoldSteps: 5, holdSteps: 12, searchSteps: [78, 54, 54] });
+    expect(p.stageStarts).toEqual([0, 144, 331]);
+    expect(p.stageEnds).toEqual([144, 331, 650]);
+    // A search of no more probes than survivors is not halved.
+    expect(planStages({ ...base, laterTrials: 2, survivors: 2, rungSteps: 8 })).toMatchObject({ survivors: [2, 0, 0], searchSteps: [78, 40, 40] });
+    // Unhalved: the rung is the whole probe.
+    expect(planStages(base)).toMatchObject({ survivors: [0, 0, 0], rungSteps: 20, rungHoldSteps: 12, searchSteps: [120, 60, 60] });
+    expect(() => planStages({ ...base, survivors: 2, rungSteps: 20 })).toThrow(/`rungSteps` to be smaller than `probeSteps` \(20\), got 20/);
+    expect(() => planStages({ ...base, survivors: 2, rungSteps: 1, probeCooldown: 0.6 })).toThrow(/at least one step of a 1-step first-rung probe/);
+    expect(() => planStages({ ...base, totalSteps: 250, survivors: 2, rungSteps: 8 })).toThrow(
+      /186 probe steps: 78 \+ 54 \+ 54 in searches of 6, 3, 3 probes of 8 steps, the best 2 continued to 20\).*got 163 steps/,
+    );
+  });
+
   it('refuses a budget that cannot hold the searches', () => {
     expect(() => planStages({ ...base, totalSteps: 300 })).toThrow(RangeError);
     expect(() => planStages({ ...base, totalSteps: 300 })).toThrow(/240 probe steps: 6 \+ 3 \+ 3 probes of 20 steps.*got 195 steps/);
