@@ -35,7 +35,8 @@
  * is the truly best), and the truth regret of that LR (its truth minus the grid's best).
  *
  * Searches of k probes per checkpoint: the shipped search (the strategy's default
- * `search`, a BayesianOptimizer with a stratified initial design and EI, seeds 0..n−1),
+ * `search`, a BayesianOptimizer with a stratified initial design and EI, seeds 0..n−1;
+ * without successive halving, whose first-rung scores the bank does not hold),
  * and random search (k distinct grid LRs, uniformly). Asks are snapped to the nearest grid
  * LR in log space, and the optimizer is told the grid LR. An ask that snaps to an LR already
  * tried costs nothing: it is told the earlier value at the LR it asked and asked again

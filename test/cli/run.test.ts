@@ -80,20 +80,29 @@ describe('autolrs command line', () => {
     const auto = summary.autolrs!;
     if (auto.strategy !== 'cooldown') throw new Error('expected the cooldown strategy by default');
     // The smoke preset: 2 stages, 2 then 3 probes of 3 steps (2 at the probe's LR, 1 decaying).
+    // Stage 2's search is halved (3 probes, 2 continued by default): first-rung probes of
+    // max(1, round(1.2)) = 1 step at the LR, then the best 2 continue through steps 1 and 2.
     expect(auto.history.map((h) => h.trials.length)).toEqual([2, 3]);
-    expect(auto.stats!.searchSteps).toBe(15);
+    expect(auto.history.map((h) => h.halving)).toEqual([undefined, { survivors: 2, rungSteps: 1, rungHoldSteps: 1 }]);
+    expect(auto.stats!.searchSteps).toBe(2 * 3 + 3 * 1 + 2 * 2);
     expect(auto.stats!.searchSteps + auto.stats!.trainSteps).toBe(48);
 
     const { steps, epochs } = parseStepLog(readFileSync(join(runDir, 'steps.jsonl'), 'utf8'));
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 48 }, (_, i) => i));
     const probes = steps.filter((s) => s.phase === 'search');
-    expect(probes).toHaveLength(15);
-    // Each probe's steps: its LR twice, then half of it.
-    const trials = auto.history.flatMap((h) => h.trials);
-    probes.forEach((s, i) => {
-      const lr = trials[Math.floor(i / 3)]!.lr;
-      expect(s.lr).toBeCloseTo(i % 3 === 2 ? lr / 2 : lr, 12);
-    });
+    expect(probes).toHaveLength(13);
+    // Each whole probe's steps: its LR twice, then half of it; a first-rung probe: its LR once;
+    // a continuation (best first-rung score first): its LR, then half of it.
+    const [first, second] = auto.history;
+    const continued = second!.trials.filter((t) => t.continued !== undefined).sort((a, b) => a.score - b.score);
+    expect(continued.length).toBeGreaterThan(0);
+    const expected = [
+      ...first!.trials.flatMap((t) => [t.lr, t.lr, t.lr / 2]),
+      ...second!.trials.map((t) => t.lr),
+      ...continued.flatMap((t) => [t.lr, t.lr / 2]),
+    ];
+    expect(expected).toHaveLength(13);
+    probes.forEach((s, i) => expect(s.lr).toBeCloseTo(expected[i]!, 12));
     // The final cooldown (the default: the last half): from round(0.5 · 48) = 24 to 48, linear to 0.
     const cool = steps.filter((s) => s.phase === 'cooldown');
     expect(cool.map((s) => s.step)).toEqual(Array.from({ length: 24 }, (_, i) => 24 + i));

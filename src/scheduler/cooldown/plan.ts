@@ -7,7 +7,7 @@
  * - the cooldown begins at C = round((1 − f)·T): from there the LR of the last stage
  *   decays linearly, reaching 0 after step T − 1;
  * - the stages fill [s0, C), where s0 is the first step of the schedule (after the steps an
- *   LR range test took); each begins with its search (k·τ' probe steps), then trains at the
+ *   LR range test took); each begins with its search (k·τ' probe steps, fewer when halved), then trains at the
  *   LR chosen until the next stage begins;
  * - the training steps outside the searches, N = C − s0 − (all probe steps), are split
  *   between the stages doubling as in the reference AutoLRS: L, 2L, 4L, ... with

@@ -58,7 +58,7 @@ async function values(model: tf.LayersModel): Promise<Float32Array[]> {
 
 describe('cooldown strategy: successive halving on a model', () => {
   it('scores a continued probe exactly as the whole probe, and trains on from the same state when it wins', async () => {
-    const whole = setup({});
+    const whole = setup({ survivors: 0 });
     await whole.driver.begin();
     const halved = setup(halving);
     const applied = recordAppliedLr(halved.model.optimizer);

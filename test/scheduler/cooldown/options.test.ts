@@ -30,7 +30,7 @@ describe('resolveCooldownOptions', () => {
       windowAbove: 2,
       tolerance: 0,
       shrink: 1,
-      survivors: 0,
+      survivors: 2,
       nInitialPoints: 3,
       acquisition: 'ei',
       seed: 0,
