@@ -42,7 +42,6 @@
  * tried costs nothing: it is told the earlier value at the LR it asked and asked again
  * (after 50 such re-asks, a random untried grid LR is taken), as bench/offline.ts does.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +54,7 @@ import { resolveCooldownOptions } from '../src/scheduler/cooldown/options.js';
 import { fitExponential } from '../src/scheduler/reference/forecast.js';
 import type { LrSearch } from '../src/scheduler/search.js';
 import { CooldownBank } from './bank/cooldown-format.js';
+import { runIfEntry, writeResults } from './lib/entry.js';
 import { FlagError, parseFlags, type Flags } from './lib/flags.js';
 import { rng, snapToGrid } from './offline.js';
 
@@ -297,6 +297,35 @@ function modelOf(search: LrSearch | null, probes: number): ((lrs: number[]) => n
   return (lrs) => search.predict!(lrs).mean;
 }
 
+/**
+ * The grid index of a search's next probe: the search's ask snapped to the grid (an ask that
+ * snaps to an LR already tried is told `told(index)` again and asked again, up to 50 times,
+ * then a random untried LR is taken), or, with no search, a random untried LR.
+ */
+export function nextIndex(
+  grid: readonly number[],
+  tried: readonly number[],
+  search: LrSearch | null,
+  random: () => number,
+  told: (index: number) => number,
+): { index: number; reasks: number } {
+  const untried = (): number[] => grid.map((_, i) => i).filter((i) => !tried.includes(i));
+  if (search === null) {
+    const left = untried();
+    return { index: left[Math.floor(random() * left.length)]!, reasks: 0 };
+  }
+  for (let re = 0; ; ) {
+    const asked = search.ask();
+    const index = snapToGrid(grid, asked);
+    if (!tried.includes(index)) return { index, reasks: re };
+    search.tell(asked, told(index));
+    if (++re >= MAX_DUPLICATES) {
+      const left = untried();
+      return { index: left[Math.floor(random() * left.length)]!, reasks: re };
+    }
+  }
+}
+
 /** Replays one search of `k` probes on a scored checkpoint. */
 export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind: SearchKind, k: number, seed: number, shrink = SHIPPED_SHRINK): ReplayedSearch {
   if (!Number.isInteger(k) || k < 1 || k > grid.length) throw new RangeError(`Expected \`k\` to be an integer in [1, ${grid.length}], got ${k}.`);
@@ -305,26 +334,10 @@ export function replaySearch(grid: readonly number[], s: ScoredCheckpoint, kind:
   const tried: number[] = [];
   const regrets: number[] = [];
   let duplicates = 0;
-  const untried = (): number[] => grid.map((_, i) => i).filter((i) => !tried.includes(i));
   for (let trial = 0; trial < k; trial++) {
-    let index = -1;
-    if (search !== null) {
-      for (let re = 0; ; ) {
-        const asked = search.ask();
-        index = snapToGrid(grid, asked);
-        if (!tried.includes(index)) break;
-        search.tell(asked, s.lrs[index]!.told);
-        duplicates++;
-        if (++re >= MAX_DUPLICATES) {
-          const left = untried();
-          index = left[Math.floor(random() * left.length)]!;
-          break;
-        }
-      }
-    } else {
-      const left = untried();
-      index = left[Math.floor(random() * left.length)]!;
-    }
+    const next = nextIndex(grid, tried, search, random, (i) => s.lrs[i]!.told);
+    const index = next.index;
+    duplicates += next.reasks;
     tried.push(index);
     search?.tell(grid[index]!, s.lrs[index]!.told);
     const { index: chosen } = chooseIndex(
@@ -380,16 +393,26 @@ export interface SearchSummary {
   meanDuplicates: number;
 }
 
-/** Runs `seeds` searches (seeds 0..seeds−1) from every checkpoint. */
-export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoint[], kind: SearchKind, k: number, seeds: number, shrink = SHIPPED_SHRINK): SearchSummary {
+/** Replays a search with seeds 0..seeds−1 from every checkpoint: every run, and the mean regret per checkpoint. */
+export function replayOverSeeds<T extends { regret: number }>(
+  scored: readonly ScoredCheckpoint[],
+  seeds: number,
+  replay: (s: ScoredCheckpoint, seed: number) => T,
+): { all: T[]; perCheckpoint: number[] } {
   if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`Expected \`seeds\` to be an integer >= 1, got ${seeds}.`);
-  const all: ReplayedSearch[] = [];
+  const all: T[] = [];
   const perCheckpoint: number[] = [];
   for (const s of scored) {
-    const runs = Array.from({ length: seeds }, (_, seed) => replaySearch(grid, s, kind, k, seed, shrink));
+    const runs = Array.from({ length: seeds }, (_, seed) => replay(s, seed));
     perCheckpoint.push(mean(runs.map((r) => r.regret)));
     all.push(...runs);
   }
+  return { all, perCheckpoint };
+}
+
+/** Runs `seeds` searches (seeds 0..seeds−1) from every checkpoint. */
+export function summarizeSearch(grid: readonly number[], scored: ScoredCheckpoint[], kind: SearchKind, k: number, seeds: number, shrink = SHIPPED_SHRINK): SearchSummary {
+  const { all, perCheckpoint } = replayOverSeeds(scored, seeds, (s, seed) => replaySearch(grid, s, kind, k, seed, shrink));
   return {
     search: kind,
     seeds,
@@ -555,18 +578,7 @@ async function main(): Promise<void> {
     );
   }
   w(`${(report.wallMs / 1000).toFixed(1)} s`);
-  const file = out ?? path.join(process.env['OUT'] ?? path.join('bench', 'results'), 'offline-cooldown.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ ...report, date: new Date().toISOString() }, null, 1)}\n`);
-  w(file);
+  w(writeResults('offline-cooldown.json', out, { ...report, date: new Date().toISOString() }));
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`offline-cooldown: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfEntry(import.meta.url, 'offline-cooldown', main);
