@@ -86,7 +86,8 @@ export function planStages(input: StagePlanInput): StagePlan {
   }
   const trials = Array.from({ length: S }, (_, s) => (s === 0 ? input.trials : input.laterTrials));
   const m = input.survivors ?? 0;
-  const halved = m > 0;
+  // Halving applies to the searches of more than m probes; with none, the first rung is unused.
+  const halved = m > 0 && trials.some((k) => k > m);
   const rungSteps = halved ? input.rungSteps! : probeSteps;
   if (halved && !(rungSteps >= 1 && rungSteps < probeSteps)) {
     throw new RangeError(`Expected \`rungSteps\` to be smaller than \`probeSteps\` (${probeSteps}), got ${rungSteps}.`);

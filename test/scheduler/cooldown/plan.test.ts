@@ -41,6 +41,12 @@ describe('planStages', () => {
     expect(p.stageEnds).toEqual([144, 331, 650]);
     // A search of no more probes than survivors is not halved.
     expect(planStages({ ...base, laterTrials: 2, survivors: 2, rungSteps: 8 })).toMatchObject({ survivors: [2, 0, 0], searchSteps: [78, 40, 40] });
+    // No search has more probes than survivors: nothing is halved, and the first rung, unused, is not checked.
+    expect(planStages({ ...base, trials: 2, laterTrials: 2, survivors: 2, rungSteps: 1, probeCooldown: 0.6 })).toMatchObject({
+      survivors: [0, 0, 0],
+      rungSteps: 20,
+      searchSteps: [40, 40, 40],
+    });
     // Unhalved: the rung is the whole probe.
     expect(planStages(base)).toMatchObject({ survivors: [0, 0, 0], rungSteps: 20, rungHoldSteps: 12, searchSteps: [120, 60, 60] });
     expect(() => planStages({ ...base, survivors: 2, rungSteps: 20 })).toThrow(/`rungSteps` to be smaller than `probeSteps` \(20\), got 20/);
