@@ -13,7 +13,8 @@
  *
  *   npx tsx bench/offline-halving.ts     # writes bench/results/offline-halving.json
  *
- * Options: --bo-seeds N (100) --random-seeds N (1000) --out FILE.
+ * Options: --bo-seeds N (100) --random-seeds N (1000) --survivors N (the strategy's default)
+ * --rung FILE (the committed first-rung file; its τ₁ is used) --out FILE.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,12 +123,20 @@ export interface HalvingReport {
 export async function halvingReport(
   bankFile = DEFAULT_COOLDOWN_BANK,
   rungFile = DEFAULT_RUNG_FILE,
-  options: { boSeeds?: number; randomSeeds?: number } = {},
+  options: { boSeeds?: number; randomSeeds?: number; survivors?: number } = {},
 ): Promise<HalvingReport> {
   const bank = CooldownBank.load(bankFile);
   const rung = CooldownRung.load(rungFile, bank);
   const grid = bank.grid;
-  const o = resolveCooldownOptions({ minLr: grid[0]!, maxLr: grid.at(-1)!, totalSteps: 1_000_000, probeSteps: bank.produced.probeSteps, rungSteps: rung.produced.rungSteps });
+  const o = resolveCooldownOptions({
+    minLr: grid[0]!,
+    maxLr: grid.at(-1)!,
+    totalSteps: 1_000_000,
+    probeSteps: bank.produced.probeSteps,
+    rungSteps: rung.produced.rungSteps,
+    ...(options.survivors === undefined ? {} : { survivors: options.survivors }),
+  });
+  if (!(o.survivors >= 1 && o.survivors < o.k)) throw new RangeError(`Expected \`survivors\` in [1, ${o.k - 1}] to replay a halved search of ${o.k} probes, got ${o.survivors}.`);
   const boSeeds = options.boSeeds ?? 100;
   const randomSeeds = options.randomSeeds ?? 1000;
   const scored = await scoreBank(bank, 'cooldown');
@@ -153,19 +162,24 @@ export async function halvingReport(
 interface Args {
   boSeeds: number;
   randomSeeds: number;
+  survivors: number | undefined;
+  rung: string | undefined;
   out: string | undefined;
 }
 
 const FLAGS: Flags<Args> = {
   '--bo-seeds': { kind: 'integer', key: 'boSeeds', min: 1 },
   '--random-seeds': { kind: 'integer', key: 'randomSeeds', min: 1 },
+  '--survivors': { kind: 'integer', key: 'survivors', min: 1 },
+  '--rung': { kind: 'path', key: 'rung' },
   '--out': { kind: 'path', key: 'out' },
 };
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const args = parseCommandLine('offline-halving', process.argv.slice(2), FLAGS, { boSeeds: 100, randomSeeds: 1000, out: undefined });
-  const r = await halvingReport(DEFAULT_COOLDOWN_BANK, DEFAULT_RUNG_FILE, args);
+  const args = parseCommandLine('offline-halving', process.argv.slice(2), FLAGS, { boSeeds: 100, randomSeeds: 1000, survivors: undefined, rung: undefined, out: undefined });
+  const { rung, survivors, ...seeds } = args;
+  const r = await halvingReport(DEFAULT_COOLDOWN_BANK, rung ?? DEFAULT_RUNG_FILE, { ...seeds, ...(survivors === undefined ? {} : { survivors }) });
   const f = (x: number): string => x.toFixed(4);
   const line = (name: string, x: { meanRegret: number; perCheckpoint: number[]; hitRate: number }): string =>
     `${name.padEnd(14)} regret ${f(x.meanRegret)} (per checkpoint ${x.perCheckpoint.map(f).join(' ')}), hit rate ${x.hitRate.toFixed(3)}`;
