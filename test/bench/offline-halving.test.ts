@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { CooldownBank } from '../../bench/bank/cooldown-format.js';
 import { CooldownRung, type CooldownRungFile } from '../../bench/bank/cooldown-rung-format.js';
-import { DEFAULT_COOLDOWN_BANK, type ScoredCheckpoint } from '../../bench/offline-cooldown.js';
-import { DEFAULT_RUNG_FILE, halvingReport, replayHalved, type HalvingReport } from '../../bench/offline-halving.js';
+import { DEFAULT_COOLDOWN_BANK, scoreBank, type ScoredCheckpoint } from '../../bench/offline-cooldown.js';
+import { DEFAULT_RUNG_FILE, halvingReport, replayHalved, summarizeHalved, type HalvingReport } from '../../bench/offline-halving.js';
 
 const GRID = [0.001, 0.01, 0.1, 1];
 
@@ -119,4 +119,20 @@ describe('the committed halving replay (bench/results/offline-halving.json)', ()
     expect(report.ratioFirst).toBeLessThan(0.87);
     expect(report.halvedBo.fallbackRate).toBe(0.04);
   });
+});
+
+describe('other first rungs and survivors (bench/README.md, section 6, "The halved search")', () => {
+  const bank = CooldownBank.load(DEFAULT_COOLDOWN_BANK);
+  const file = (name: string) => resolve(import.meta.dirname, '../../bench/bank', name);
+  it.each([
+    ['fashion-mnist-cnn-cooldown-rung.json', 1, 0.0125, [0.0089, 0.0149, 0.0151, 0.0109]],
+    ['fashion-mnist-cnn-cooldown-rung.json', 3, 0.0115, [0.0165, 0.0035, 0.0151, 0.0109]],
+    ['fashion-mnist-cnn-cooldown-rung25.json', 2, 0.0121, [0.0159, 0.0116, 0.0137, 0.007]],
+    ['fashion-mnist-cnn-cooldown-rung30.json', 2, 0.0105, [0.0161, 0.011, 0.0135, 0.0014]],
+  ] as const)('%s, %i continued', async (name, m, regret, perCheckpoint) => {
+    const rung = CooldownRung.load(file(name), bank);
+    const r = summarizeHalved(bank.grid, await scoreBank(bank, 'cooldown'), rung, 'bo', 5, m, 100);
+    expect(Number(r.meanRegret.toFixed(4))).toBe(regret);
+    expect(r.perCheckpoint.map((x) => Number(x.toFixed(4)))).toEqual(perCheckpoint);
+  }, 60_000);
 });
