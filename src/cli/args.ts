@@ -107,6 +107,8 @@ export interface TrainConfig {
   tauMax: number;
   /** Cooldown strategy: steps of each probe; undefined: its default (2 % of the budget). */
   probeSteps: number | undefined;
+  /** Cooldown strategy: probes continued after the first rung (0: no halving); undefined: its default (2). */
+  survivors: number | undefined;
   /** Cooldown strategy: number of stages; undefined: its default (1). */
   stages: number | undefined;
   /** Cooldown strategy: fraction of the budget in the final cooldown; undefined: its default (0.5). */
@@ -141,6 +143,7 @@ const PRESET_COMMON = {
   k: undefined,
   tauMax: 8000,
   probeSteps: undefined,
+  survivors: undefined,
   stages: undefined,
   cooldownFraction: undefined,
   cooldownShape: undefined,
@@ -254,6 +257,8 @@ Options:
   --k <n>                AutoLRS: LRs tried per stage (cooldown: in the first stage; default
                          5; reference: 10)
   --probe-steps <n>      cooldown strategy: steps of each probe (default 2 % of the steps)
+  --survivors <n>        cooldown strategy: probes continued to the whole probe after a first
+                         rung of short probes (default 2; 0: every probe runs whole)
   --stages <n>           cooldown strategy: number of stages (default 1)
   --cooldown-fraction <x>  cooldown strategy: share of the steps in the final cooldown (0.5)
   --cooldown-shape <s>   cooldown strategy: linear or cosine decay in the final cooldown (linear)
@@ -303,6 +308,7 @@ const OPTIONS = {
   k: { type: 'string' },
   'tau-max': { type: 'string' },
   'probe-steps': { type: 'string' },
+  survivors: { type: 'string' },
   stages: { type: 'string' },
   'cooldown-fraction': { type: 'string' },
   'cooldown-shape': { type: 'string' },
@@ -409,6 +415,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedCommand {
     k: opt('k', (v) => integer('k', v, 1), p.k),
     tauMax: opt('tau-max', (v) => integer('tau-max', v, 1), p.tauMax),
     probeSteps: opt('probe-steps', (v) => integer('probe-steps', v, 2), p.probeSteps),
+    survivors: opt('survivors', (v) => integer('survivors', v, 0), p.survivors),
     stages: opt('stages', (v) => integer('stages', v, 1), p.stages),
     cooldownFraction: opt('cooldown-fraction', (v) => number('cooldown-fraction', v, (x) => x >= 0 && x < 1, 'a number in [0, 1)'), p.cooldownFraction),
     cooldownShape: opt('cooldown-shape', (v) => choice('cooldown-shape', v, COOLDOWN_SHAPES), p.cooldownShape),

@@ -317,6 +317,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
           batchSize: config.batchSize,
           ...(config.k === undefined ? {} : { k: config.k }),
           ...(config.probeSteps === undefined ? {} : { probeSteps: config.probeSteps }),
+          ...(config.survivors === undefined ? {} : { survivors: config.survivors }),
           ...(config.stages === undefined ? {} : { stages: config.stages }),
           ...(config.cooldownFraction === undefined ? {} : { cooldownFraction: config.cooldownFraction }),
           ...(config.cooldownShape === undefined ? {} : { cooldownShape: config.cooldownShape }),

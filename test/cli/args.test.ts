@@ -41,6 +41,8 @@ describe('parseCommandLine', () => {
     expect(config(['--strategy', 'reference', '--min-lr', '1e-3', '--max-lr', '1'])).toMatchObject({ strategy: 'reference', minLr: 1e-3, maxLr: 1 });
     expect(config(['--probe-steps', '40', '--stages', '2', '--cooldown-fraction', '0.3'])).toMatchObject({ strategy: 'cooldown', probeSteps: 40, stages: 2, cooldownFraction: 0.3 });
     expect(config(['--cooldown-shape', 'cosine'])).toMatchObject({ cooldownShape: 'cosine' });
+    expect(config(['--survivors', '0'])).toMatchObject({ survivors: 0 });
+    expect(config([])).toMatchObject({ survivors: undefined });
     expect(config([]).cooldownShape).toBeUndefined();
     expect(config(['--schedule', 'plateau']).validationSize).toBeGreaterThan(0);
   });
@@ -88,6 +90,7 @@ describe('parseCommandLine', () => {
     [['--strategy', 'greedy'], /Expected `--strategy` to be one of cooldown, reference, got "greedy"\./],
     [['--cooldown-fraction', '1'], /Expected `--cooldown-fraction` to be a number in \[0, 1\), got "1"\./],
     [['--cooldown-shape', 'cos'], /Expected `--cooldown-shape` to be one of linear, cosine, got "cos"\./],
+    [['--survivors', '1.5'], /Expected `--survivors` to be an integer >= 0, got "1\.5"\./],
     [['--tau', '20', '--tau-prime', '20'], /Expected `--tau-prime` to be smaller than `--tau` \(20\), got 20\./],
     [['--tau-prime', '2'], /Expected `--tau-prime` to be an integer >= 3, got "2"\./],
     [['--steps', '10', '--epochs', '1'], /at most one of `--steps` and `--epochs`/],
@@ -99,7 +102,7 @@ describe('parseCommandLine', () => {
   });
 
   it('documents every flag in the usage text', () => {
-    for (const flag of ['--preset', '--schedule', '--strategy', '--probe-steps', '--stages', '--cooldown-fraction', '--cooldown-shape', '--model', '--backend', '--steps', '--epochs', '--batch-size', '--lr', '--min-lr', '--max-lr', '--tau', '--k', '--seed', '--train-size', '--out']) {
+    for (const flag of ['--preset', '--schedule', '--strategy', '--probe-steps', '--survivors', '--stages', '--cooldown-fraction', '--cooldown-shape', '--model', '--backend', '--steps', '--epochs', '--batch-size', '--lr', '--min-lr', '--max-lr', '--tau', '--k', '--seed', '--train-size', '--out']) {
       expect(USAGE).toContain(flag);
     }
   });

@@ -117,6 +117,20 @@ describe('autolrs command line', () => {
     expect(png.readUInt32BE(16)).toBeGreaterThan(1000);
   });
 
+  it('runs every probe whole with --survivors 0', async () => {
+    const out = join(dir, 'runs-whole');
+    const r = await autolrs(['train', '--preset', 'smoke', '--survivors', '0', '--validation-size', '0', '--out', out]);
+    expect(r.stderr).not.toMatch(/autolrs:/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'summary.json'), 'utf8')) as TrainSummary;
+    const auto = summary.autolrs!;
+    if (auto.strategy !== 'cooldown') throw new Error('expected the cooldown strategy by default');
+    expect(auto.history.map((h) => h.halving)).toEqual([undefined, undefined]);
+    // 2 then 3 whole probes of 3 steps.
+    expect(auto.stats!.searchSteps).toBe(5 * 3);
+    expect(auto.stats!.searchSteps + auto.stats!.trainSteps).toBe(48);
+  });
+
   it('trains the smoke preset with the reference strategy: every step at the LR its schedule gave it', async () => {
     const out = join(dir, 'runs-reference');
     const r = await autolrs(['train', '--preset', 'smoke', '--strategy', 'reference', '--steps', '36', '--validation-size', '0', '--out', out]);
