@@ -24,6 +24,7 @@ import { mean } from 'simple-statistics';
 import { chooseLr } from '../src/scheduler/cooldown/choose.js';
 import { judgeProbe } from '../src/scheduler/cooldown/judge.js';
 import { resolveCooldownOptions } from '../src/scheduler/cooldown/options.js';
+import { planStages } from '../src/scheduler/cooldown/plan.js';
 import { CooldownBank } from './bank/cooldown-format.js';
 import { CooldownRung } from './bank/cooldown-rung-format.js';
 import { runIfEntry, writeResults } from './lib/entry.js';
@@ -137,6 +138,9 @@ export async function halvingReport(
     ...(options.survivors === undefined ? {} : { survivors: options.survivors }),
   });
   if (!(o.survivors >= 1 && o.survivors < o.k)) throw new RangeError(`Expected \`survivors\` in [1, ${o.k - 1}] to replay a halved search of ${o.k} probes, got ${o.survivors}.`);
+  // The steps of one search, as the strategy plans them for the bank's probes.
+  const searchSteps = (survivors: number): number =>
+    planStages({ ...o, startStep: 0, stages: 1, cooldownFraction: 0, probeCooldown: bank.produced.probeCooldown, trials: o.k, laterTrials: o.k, survivors }).searchSteps[0]!;
   const boSeeds = options.boSeeds ?? 100;
   const randomSeeds = options.randomSeeds ?? 1000;
   const scored = await scoreBank(bank, 'cooldown');
@@ -149,7 +153,7 @@ export async function halvingReport(
     rung: rung.produced,
     k: o.k,
     survivors: o.survivors,
-    searchSteps: { halved: o.k * o.rungSteps + o.survivors * (o.probeSteps - rung.produced.rungHoldSteps), whole: o.k * o.probeSteps },
+    searchSteps: { halved: searchSteps(o.survivors), whole: searchSteps(0) },
     halvedBo,
     halvedRandom,
     wholeBo,

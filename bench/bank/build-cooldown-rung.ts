@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../../src/backend/select.js';
 import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
 import { resolveCooldownOptions } from '../../src/scheduler/cooldown/options.js';
-import { probeLr } from '../../src/scheduler/cooldown/plan.js';
+import { holdStepsOf, probeLr } from '../../src/scheduler/cooldown/plan.js';
 import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
 import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { setLearningRate } from '../../src/state/lr.js';
@@ -71,8 +71,7 @@ async function main(): Promise<void> {
   const p = bank.produced;
   const rungSteps = o.rungSteps ?? resolveCooldownOptions({ minLr: 1e-3, maxLr: 1, totalSteps: 1_000_000, probeSteps: p.probeSteps }).rungSteps;
   if (rungSteps >= p.probeSteps) usage(SCRIPT, `Expected \`--rung-steps\` to be smaller than the bank's probe steps (${p.probeSteps}), got ${rungSteps}.`);
-  // As plan.ts: h₁ = τ₁ − round(c·τ₁).
-  const rungHoldSteps = rungSteps - Math.round(p.probeCooldown * rungSteps);
+  const rungHoldSteps = holdStepsOf(rungSteps, p.probeCooldown);
   if (rungHoldSteps < 1) usage(SCRIPT, `Expected \`--rung-steps\` to leave at least one step at the LR, got ${rungSteps} (probe cooldown ${p.probeCooldown}).`);
 
   const started = performance.now();

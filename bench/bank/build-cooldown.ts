@@ -36,7 +36,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
 import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
-import { cooldownLr, probeLr } from '../../src/scheduler/cooldown/plan.js';
+import { cooldownLr, holdStepsOf, probeLr } from '../../src/scheduler/cooldown/plan.js';
 import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
 import { setLearningRate } from '../../src/state/lr.js';
 import { usage, type Flags } from '../lib/flags.js';
@@ -94,8 +94,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseBankFlags(SCRIPT, argv, FLAGS, DEFAULTS);
   if (o.scoreSize > o.valSize) usage(SCRIPT, `Expected \`--score-size\` <= \`--val-size\` (${o.valSize}), got ${o.scoreSize}.`);
-  // As plan.ts: h = τ' − round(c·τ').
-  const holdSteps = o.probeSteps - Math.round(o.probeCooldown * o.probeSteps);
+  const holdSteps = holdStepsOf(o.probeSteps, o.probeCooldown);
   if (holdSteps < 1 || holdSteps >= o.probeSteps) {
     usage(SCRIPT, `Expected \`--probe-cooldown\` to leave between 1 and ${o.probeSteps - 1} hold steps of a ${o.probeSteps}-step probe, got ${holdSteps}.`);
   }

@@ -75,12 +75,16 @@ export interface StagePlan {
   searchSteps: number[];
 }
 
+/** Steps at the LR of a probe of `steps` steps whose last round(probeCooldown·steps) decay: steps − round(probeCooldown·steps). */
+export function holdStepsOf(steps: number, probeCooldown: number): number {
+  return steps - Math.round(probeCooldown * steps);
+}
+
 /** Computes the plan; throws a RangeError when the budget cannot hold it. */
 export function planStages(input: StagePlanInput): StagePlan {
   const { totalSteps: T, startStep, stages: S, cooldownFraction: f, probeSteps, probeCooldown: c } = input;
   const cooldownStart = Math.round((1 - f) * T);
-  const decay = Math.round(c * probeSteps);
-  const holdSteps = probeSteps - decay;
+  const holdSteps = holdStepsOf(probeSteps, c);
   if (holdSteps < 1) {
     throw new RangeError(`Expected \`probeCooldown\` (${c}) to leave at least one step of a ${probeSteps}-step probe at its full LR, got none.`);
   }
@@ -92,7 +96,7 @@ export function planStages(input: StagePlanInput): StagePlan {
   if (halved && !(rungSteps >= 1 && rungSteps < probeSteps)) {
     throw new RangeError(`Expected \`rungSteps\` to be smaller than \`probeSteps\` (${probeSteps}), got ${rungSteps}.`);
   }
-  const rungHoldSteps = halved ? rungSteps - Math.round(c * rungSteps) : holdSteps;
+  const rungHoldSteps = halved ? holdStepsOf(rungSteps, c) : holdSteps;
   if (rungHoldSteps < 1) {
     throw new RangeError(`Expected \`probeCooldown\` (${c}) to leave at least one step of a ${rungSteps}-step first-rung probe at its full LR, got none.`);
   }
