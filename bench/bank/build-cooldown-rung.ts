@@ -23,23 +23,18 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend, type BackendName } from '../../src/backend/select.js';
-import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
 import { resolveCooldownOptions } from '../../src/scheduler/cooldown/options.js';
 import { holdStepsOf, probeLr } from '../../src/scheduler/cooldown/plan.js';
-import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
-import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
-import { setLearningRate } from '../../src/state/lr.js';
+import { Checkpoint } from '../../src/state/checkpoint.js';
 import { parseCommandLine, usage, type Flags } from '../lib/flags.js';
-import { disposeOptimizer } from '../lib/head-to-head.js';
-import { buildModel, loadData, machine, meanLoss } from '../lib/setup.js';
-import { bankOutPath, batchStream, runMain } from './cli.js';
+import { machine } from '../lib/setup.js';
+import { bankOutPath, runMain } from './cli.js';
 import { CooldownBank, storeValue } from './cooldown-format.js';
 import { encodeFloat32 } from './format.js';
 import type { CooldownRungFile, StoredRungRecord } from './cooldown-rung-format.js';
+import { cooldownTask, readLosses, SCORE_BATCH_SIZE } from './cooldown-task.js';
 
 const SCRIPT = 'bank/build-cooldown-rung';
-/** Batch size of the scoring evaluation, as the bank's builder. */
-const SCORE_BATCH_SIZE = 256;
 
 interface Options {
   rungSteps: number | undefined;
@@ -55,14 +50,6 @@ const FLAGS: Flags<Options> = {
   '--out': { kind: 'path', key: 'out' },
 };
 
-async function readLosses(losses: tf.Scalar[]): Promise<Float32Array> {
-  const all = tf.tidy(() => tf.stack(losses));
-  tf.dispose(losses);
-  const values = Float32Array.from((await all.data()) as Float32Array);
-  all.dispose();
-  return values;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseCommandLine(SCRIPT, argv, FLAGS, { rungSteps: undefined, bank: undefined, backend: undefined, out: undefined });
@@ -76,33 +63,13 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const selection = await selectBackend({ backend: o.backend ?? (p.backend as BackendName), log: (l) => process.stderr.write(`${l}\n`) });
-  const data = await loadData('fashion-mnist', { trainSize: p.trainSize, validationSize: p.validationSize, testSize: 1 });
-  const model = buildModel('cnn', p.seeds.model);
-  const optimizer = tf.train.momentum(p.trajectoryLr, 0.9);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-  const state = { variables: modelVariables(model), optimizer };
-  const trainStep = modelTrainStep(model);
-  const val = data.validation!;
-  const probeData = new ProbeData({ x: data.train.xs, y: data.train.ys, batchSize: p.batchSize, scoreData: { x: val.xs, y: val.ys }, scoreSize: p.scoreSize, seed: p.seeds.probeData });
-  const score = (): Promise<number> => meanLoss(model, probeData.scoreSet.x as tf.Tensor, probeData.scoreSet.y as tf.Tensor, SCORE_BATCH_SIZE);
-  let gradientSteps = 0;
-  const step = (batch: ProbeBatch, lr: number): tf.Scalar => {
-    setLearningRate(optimizer, lr);
-    gradientSteps++;
-    return trainStep(batch);
-  };
+  const task = await cooldownTask(p);
+  const { state, probeData, score, step } = task;
 
   const records: StoredRungRecord[] = [];
-  const trajectory = batchStream(data.train.xs, data.train.ys, p.batchSize, p.seeds.trajectory);
-  let trained = 0;
   try {
     for (const [ci, target] of p.checkpointSteps.entries()) {
-      while (trained < target) {
-        const b = trajectory.next().value as ProbeBatch;
-        step(b, p.trajectoryLr).dispose();
-        tf.dispose([b.xs, b.ys]);
-        trained++;
-      }
+      task.trainTo(target);
       const base = await score();
       if (base !== bank.checkpoints[ci]!.baseScore) {
         throw new Error(`checkpoint ${ci} (step ${target}) does not reproduce the bank: base score ${base}, the bank's ${bank.checkpoints[ci]!.baseScore}.`);
@@ -130,10 +97,7 @@ async function main(): Promise<void> {
       ckpt.dispose();
     }
   } finally {
-    probeData.dispose();
-    model.dispose();
-    disposeOptimizer(optimizer);
-    data.dispose();
+    task.dispose();
   }
   const file: CooldownRungFile = {
     format: 'autolrs-cooldown-rung',
@@ -148,7 +112,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       command: `npx tsx bench/bank/build-cooldown-rung.ts ${argv.join(' ')}`.trim(),
       wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-      gradientSteps,
+      gradientSteps: task.gradientSteps,
       notes:
         `From each checkpoint of the bank (retrained with its settings; every base score and every first-rung probe's first ${rungHoldSteps} losses equal to the bank's), ` +
         `for every grid LR: the first-rung probe of a halved search, ${rungSteps} steps on the checkpoint's first ${rungSteps} probe batches at probeLr(lr, i, ${rungSteps}, ${rungHoldSteps}); ` +
@@ -159,7 +123,7 @@ async function main(): Promise<void> {
   const out = bankOutPath('fashion-mnist-cnn-cooldown-rung.json', o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(file)}\n`);
-  process.stderr.write(`${out}: ${records.length} records, ${gradientSteps} gradient steps, ${file.produced.wallSeconds} s, tensors left ${tf.memory().numTensors}\n`);
+  process.stderr.write(`${out}: ${records.length} records, ${task.gradientSteps} gradient steps, ${file.produced.wallSeconds} s, tensors left ${tf.memory().numTensors}\n`);
 }
 
 runMain(SCRIPT, main);

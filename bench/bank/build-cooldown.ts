@@ -34,20 +34,17 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend } from '../../src/backend/select.js';
-import { Checkpoint, modelVariables } from '../../src/state/checkpoint.js';
-import { modelTrainStep } from '../../src/scheduler/cooldown/callback.js';
+import { Checkpoint } from '../../src/state/checkpoint.js';
 import { cooldownLr, holdStepsOf, probeLr } from '../../src/scheduler/cooldown/plan.js';
-import { ProbeData, type ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
-import { setLearningRate } from '../../src/state/lr.js';
+import type { ProbeBatch } from '../../src/scheduler/cooldown/probe-data.js';
 import { usage, type Flags } from '../lib/flags.js';
-import { disposeOptimizer, logGrid } from '../lib/head-to-head.js';
-import { accuracy, buildModel, describeModel, loadData, machine, meanLoss } from '../lib/setup.js';
+import { logGrid } from '../lib/head-to-head.js';
+import { accuracy, describeModel, machine, meanLoss } from '../lib/setup.js';
 import { BANK_DEFAULTS, BANK_FLAGS, bankOutPath, batchStream, parseBankFlags, runMain } from './cli.js';
 import { storeValue, type CooldownBankFile, type CooldownCheckpoint, type StoredCooldownCurve } from './cooldown-format.js';
+import { cooldownTask, readLosses, SCORE_BATCH_SIZE } from './cooldown-task.js';
 import { encodeFloat32 } from './format.js';
 
-/** Batch size of the scoring evaluation (the callback's default `scoreBatchSize`). */
-const SCORE_BATCH_SIZE = 256;
 /** Steps between the checks of a truth's losses. */
 const TRUTH_CHECK_EVERY = 50;
 
@@ -80,16 +77,6 @@ const FLAGS: Flags<typeof DEFAULTS> = {
   '--cooldown': { kind: 'integer', key: 'cooldown', min: 1 },
 };
 
-/** Reads a list of scalar losses in one host read and disposes them. */
-async function readLosses(losses: tf.Scalar[]): Promise<Float32Array> {
-  if (losses.length === 0) return new Float32Array(0);
-  const all = tf.tidy(() => tf.stack(losses));
-  tf.dispose(losses);
-  const values = (await all.data()) as Float32Array;
-  all.dispose();
-  return Float32Array.from(values);
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseBankFlags(SCRIPT, argv, FLAGS, DEFAULTS);
@@ -105,49 +92,26 @@ async function main(): Promise<void> {
   const modelSeed = 1000 * (o.seed + 1);
   const truthSeed = (ci: number): number => 2000 + 17 * ci + o.seed;
 
-  const data = await loadData('fashion-mnist', { trainSize: o.trainSize, validationSize: o.valSize, testSize: 1 });
-  const val = data.validation!;
-  const model = buildModel('cnn', modelSeed);
-  const optimizer = tf.train.momentum(o.lr, 0.9);
-  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-  const state = { variables: modelVariables(model), optimizer };
-  const trainStep = modelTrainStep(model);
-  const probeData = new ProbeData({
-    x: data.train.xs,
-    y: data.train.ys,
-    batchSize: o.batch,
-    scoreData: { x: val.xs, y: val.ys },
+  const task = await cooldownTask({
+    trainSize: o.trainSize,
+    validationSize: o.valSize,
     scoreSize: o.scoreSize,
-    seed: o.seed,
+    batchSize: o.batch,
+    trajectoryLr: o.lr,
+    seeds: { model: modelSeed, trajectory: o.seed, probeData: o.seed },
   });
-  // As the callback scores a probe: the loss of model.evaluate on the scoring set.
-  const score = async (): Promise<number> => {
-    const set = probeData.scoreSet;
-    return meanLoss(model, set.x as tf.Tensor, set.y as tf.Tensor, SCORE_BATCH_SIZE);
-  };
-  let gradientSteps = 0;
-  const step = (batch: ProbeBatch, lr: number): tf.Scalar => {
-    setLearningRate(optimizer, lr);
-    gradientSteps++;
-    return trainStep(batch);
-  };
+  const { data, model, state, probeData, score, step } = task;
+  const val = data.validation!;
 
   const checkpoints: CooldownCheckpoint[] = [];
   const curves: StoredCooldownCurve[] = [];
-  const trajectory = batchStream(data.train.xs, data.train.ys, o.batch, o.seed);
-  let trained = 0;
   for (const [ci, target] of o.checkpoints.entries()) {
-    while (trained < target) {
-      const b = trajectory.next().value as ProbeBatch;
-      step(b, o.lr).dispose();
-      tf.dispose([b.xs, b.ys]);
-      trained++;
-    }
+    task.trainTo(target);
     const baseScore = await score();
     const valLoss = await meanLoss(model, val.xs, val.ys);
     const valAccuracy = await accuracy(model, val.xs, val.labels);
-    checkpoints.push({ step: trained, baseScore: storeValue(baseScore), valLoss: storeValue(valLoss), valAccuracy });
-    process.stderr.write(`checkpoint ${ci} at step ${trained}: base score ${baseScore.toFixed(4)}, validation loss ${valLoss.toFixed(4)}, accuracy ${valAccuracy.toFixed(2)} %\n`);
+    checkpoints.push({ step: target, baseScore: storeValue(baseScore), valLoss: storeValue(valLoss), valAccuracy });
+    process.stderr.write(`checkpoint ${ci} at step ${target}: base score ${baseScore.toFixed(4)}, validation loss ${valLoss.toFixed(4)}, accuracy ${valAccuracy.toFixed(2)} %\n`);
     const ckpt = Checkpoint.capture(state);
     // The stage's probe batches, drawn once, as the driver does (stages are 1-based).
     const batches = probeData.batches(ci + 1, o.probeSteps);
@@ -218,10 +182,8 @@ async function main(): Promise<void> {
     ckpt.restore();
     ckpt.dispose();
   }
-  probeData.dispose();
-  model.dispose();
-  disposeOptimizer(optimizer);
-  data.dispose();
+  const gradientSteps = task.gradientSteps;
+  task.dispose();
 
   const bank: CooldownBankFile = {
     format: 'autolrs-cooldown-bank',
