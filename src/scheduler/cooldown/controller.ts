@@ -505,7 +505,10 @@ export class CooldownController {
       const chosen = chooseLr(scored, this.#o.tolerance, predict)!;
       const best = record.trials[this.#best]!;
       // The driver holds the snapshot of the best probe only; a shrunk LR trains on from it.
-      kept = chosen === best.lr ? 'probe' : 'checkpoint';
+      // After the first search, `trainFrom` 'checkpoint' starts training from the model the
+      // search started from instead.
+      const fromProbe = this.#stage > 1 || this.#o.trainFrom === 'probe';
+      kept = chosen === best.lr && fromProbe ? 'probe' : 'checkpoint';
       lr = this.#o.shrink === 1 ? chosen : Math.max(this.#o.minLr, chosen * this.#o.shrink);
       this.#lastGoodLr = lr;
     } else if (record.trials.length === 0) {

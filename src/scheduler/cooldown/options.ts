@@ -18,6 +18,12 @@ import {
   positiveNumber,
 } from '../../util/validate.js';
 
+/** Where training starts after the first search (see {@link CooldownOptions.trainFrom}). */
+export type TrainFrom = 'checkpoint' | 'probe';
+
+/** Every {@link TrainFrom}. */
+export const TRAIN_FROM: readonly TrainFrom[] = ['checkpoint', 'probe'];
+
 /** Options of the cooldown strategy. `minLr`, `maxLr` and `totalSteps` are required. */
 export interface CooldownOptions {
   /** Smallest LR the search may try (> 0). */
@@ -106,6 +112,16 @@ export interface CooldownOptions {
    */
   warmupFraction?: number;
   /**
+   * Where training starts after the first search: `'checkpoint'`, the model the search started
+   * from (every probe step is thrown away), or `'probe'`, the chosen probe's state (its steps
+   * at the LR are kept). A probe trains at its LR from the first step; kept, those steps are a
+   * start at the full LR with no warmup, which on the CNN head-to-head cost 0.6 points of final
+   * accuracy against one-cycle (bench/README.md, section 7). Later searches always continue from
+   * their chosen probe: the model they start from is no longer fresh.
+   * @default 'probe'
+   */
+  trainFrom?: TrainFrom;
+  /**
    * A later stage searches down to the LR in use divided by this factor (>= 1).
    * @default 4
    */
@@ -173,6 +189,7 @@ const KEYS = {
   cooldownFraction: true,
   cooldownShape: true,
   warmupFraction: true,
+  trainFrom: true,
   windowBelow: true,
   windowAbove: true,
   tolerance: true,
@@ -213,6 +230,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
   const cooldownShape = oneOf('cooldownShape', o.cooldownShape ?? 'linear', COOLDOWN_SHAPES);
   const warmupFraction = numberInRange('warmupFraction', o.warmupFraction ?? 0, 0, 1);
   if (warmupFraction === 1) throw new RangeError('Expected `warmupFraction` to be a number in [0, 1), got 1.');
+  const trainFrom = oneOf('trainFrom', o.trainFrom ?? 'probe', TRAIN_FROM);
   const windowBelow = finiteNumber('windowBelow', o.windowBelow ?? 4);
   if (windowBelow < 1) throw new RangeError(`Expected \`windowBelow\` to be a number >= 1, got ${windowBelow}.`);
   const windowAbove = finiteNumber('windowAbove', o.windowAbove ?? 2);
@@ -240,6 +258,7 @@ export function resolveCooldownOptions(options: CooldownOptions): ResolvedCooldo
     cooldownFraction,
     cooldownShape,
     warmupFraction,
+    trainFrom,
     windowBelow,
     windowAbove,
     tolerance,

@@ -114,6 +114,44 @@ describe('cooldown strategy: probes', () => {
     probe.dispose();
   });
 
+  it("with trainFrom 'checkpoint', starts from the checkpoint, bit for bit, after the first search only", async () => {
+    const model = mlp();
+    const probe = new ProbeData({ x, y, batchSize: 16, seed: 1, scoreSize: 64 });
+    const before = await values(model);
+    const step = modelTrainStep(model);
+    const driver = new CooldownDriver(
+      { variables: modelVariables(model), optimizer: model.optimizer },
+      {
+        ...small,
+        trainFrom: 'checkpoint',
+        trainStep: step,
+        probeBatches: (stage, count) => probe.batches(stage, count),
+        score: () => model.evaluate(probe.scoreSet.x, probe.scoreSet.y) as tf.Scalar,
+      },
+    );
+    const tensors = tf.memory().numTensors;
+    await driver.begin();
+    const first = driver.controller.history[0]!;
+    // The best probe is chosen (tolerance 0), yet training starts from the model before the search.
+    const best = first.trials.reduce((a, t) => (t.note === undefined && (a === null || t.score < a.score) ? t : a), null as null | (typeof first.trials)[0]);
+    expect(first.chosenLr).toBe(best!.lr);
+    expect(first.kept).toBe('checkpoint');
+    const after = await values(model);
+    after.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(before[i]!.buffer))).toBe(true));
+    expect(driver.stats).toMatchObject({ searchSteps: 40, keptProbeSteps: 0, discardedSteps: 40 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    // The second search keeps its best probe's state.
+    while (driver.controller.history.length < 2) {
+      const [b] = probe.batches(9, 1);
+      step(b!).dispose();
+      tf.dispose([b!.xs, b!.ys] as tf.Tensor[]);
+      await driver.afterStep();
+    }
+    expect(driver.controller.history[1]!.kept).toBe('probe');
+    expect(driver.stats.keptProbeSteps).toBe(6);
+    probe.dispose();
+  });
+
   it('restores the checkpoint and propagates the error when a probe throws, and can search again', async () => {
     const model = mlp();
     const probe = new ProbeData({ x, y, batchSize: 16, seed: 1, scoreSize: 64 });

@@ -113,6 +113,28 @@ describe('CooldownController', () => {
     expect(lrs[50]).toBe(0.2);
   });
 
+  it("starts training after the first search from the checkpoint with trainFrom 'checkpoint'; later searches keep their best probe", () => {
+    const score = (lr: number) => (Math.log10(lr) - Math.log10(0.045)) ** 2 + 0.5;
+    const lrs = [[0.01, 0.1, 0.3, 0.05, 0.002, 0.02], [0.04, 0.06, 0.02], [0.03, 0.01, 0.02]];
+    const events: CooldownEvent[] = [];
+    const c = new CooldownController({ ...opts, trainFrom: 'checkpoint', search: scripted(lrs).factory });
+    c.on((e) => events.push(e));
+    c.start();
+    // The same LR as the default (the probes are the same); training starts from the checkpoint.
+    expect(search(c, 2.3, score)).toEqual({ lr: 0.05, kept: 'checkpoint', bests: [true, true, false, true, false, false] });
+    expect(events.find((e) => e.type === 'trainBegin')).toMatchObject({ step: 120, stage: 1, lr: 0.05, kept: 'checkpoint' });
+    expect(c.history[0]!.kept).toBe('checkpoint');
+    while (!c.searchDue) c.step();
+    expect(c.globalStep).toBe(179);
+    expect(search(c, 1, score)).toMatchObject({ lr: 0.04, kept: 'probe' });
+    while (!c.searchDue) c.step();
+    expect(search(c, 0.9, score)).toMatchObject({ lr: 0.03, kept: 'probe' });
+    // The default keeps the first search's best probe.
+    const d = new CooldownController({ ...opts, search: scripted(lrs).factory });
+    d.start();
+    expect(search(d, 2.3, score).kept).toBe('probe');
+  });
+
   it("decays the LR chosen along a half cosine in the final cooldown when cooldownShape is 'cosine'", () => {
     const c = new CooldownController({ ...opts, stages: 1, cooldownShape: 'cosine', search: scripted([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]).factory });
     c.start();

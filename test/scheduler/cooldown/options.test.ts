@@ -26,6 +26,7 @@ describe('resolveCooldownOptions', () => {
       cooldownFraction: 0.5,
       cooldownShape: 'linear',
       warmupFraction: 0,
+      trainFrom: 'probe',
       windowBelow: 4,
       windowAbove: 2,
       tolerance: 0,
@@ -84,6 +85,13 @@ describe('resolveCooldownOptions', () => {
     expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, cooldownShape: 'cosine' }).cooldownShape).toBe('cosine');
   });
 
+  it('rejects an unknown trainFrom, naming the option, the values allowed and the value', () => {
+    expect(() => resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, trainFrom: 'start' as never })).toThrow(
+      /`trainFrom`.*checkpoint.*probe.*start/s,
+    );
+    expect(resolveCooldownOptions({ minLr: 1e-4, maxLr: 0.1, totalSteps: 1000, trainFrom: 'checkpoint' }).trainFrom).toBe('checkpoint');
+  });
+
   it("documents every option of autoLRS's cooldown strategy in the README's table", () => {
     const rows = readmeTableRows();
     expect(rows.length).toBeGreaterThan(10);
@@ -92,5 +100,6 @@ describe('resolveCooldownOptions', () => {
     // The table gives the default of every option this file checks above.
     expect(rows.find((r) => r.startsWith('| `cooldownShape`'))).toContain("`'linear'`");
     expect(rows.find((r) => r.startsWith('| `cooldownFraction`'))).toContain('| 0.5 |');
+    expect(rows.find((r) => r.startsWith('| `trainFrom`'))).toContain("`'probe'`");
   });
 });
