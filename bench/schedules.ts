@@ -18,13 +18,15 @@
  *   --model resnet20|cnn|mlp (resnet20)   --width N ResNet base width (16)
  *   --data fashion-mnist                  --train-size N (25000) --val-size N (5000) --test-size N (10000)
  *   --batch N (128)   --budget N steps per run (1400)   --eval-every N (100)   --seeds N (3)
- *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant
+ *   --grid a,b,c peak LRs (0.01,0.0464,0.215,1)   --baselines step,cosine,one-cycle,cyclic,constant,wsd
  *   --peers lr-finder-onecycle,schedule-free (both; `none` for neither)
+ *   --hot-steps N     a diagnostic: each baseline first trains N steps at its peak LR, then runs
+ *                     its schedule over the steps left (0)
  *   --task cnn-momentum|resnet8-adam   a preset (below); later flags override it
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
  *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --cooldown-shape linear|cosine
- *            --warmup-fraction X --tolerance X --shrink X --survivors N --rung-steps N (the strategy's defaults)
+ *            --warmup-fraction X --train-from checkpoint|probe --tolerance X --shrink X --survivors N --rung-steps N (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -32,6 +34,7 @@
  *   --resume        skip runs already in the results file (config must match); without --out,
  *                   the committed copy under bench/results/ when the file is absent
  *   --max-minutes M start no new run after M minutes (then rerun with --resume)
+ *   --only-seed S   run only seed S's runs (a part: one process per seed, combined with --merge)
  *   --out FILE      results JSON (bench/results/schedules-<tag>.json, or under $OUT)
  *   --tag NAME      file name tag (<backend>-<model>, or quick-<backend>-<model> with --quick)
  *   --plot-only     re-render the plot from the results file
@@ -54,10 +57,12 @@ import * as tf from '@tensorflow/tfjs';
 
 import { BACKEND_NAMES, selectBackend, type BackendChoice } from '../src/backend/select.js';
 import { COOLDOWN_SHAPES, type CooldownShape } from '../src/scheduler/cooldown/plan.js';
+import { TRAIN_FROM, type TrainFrom } from '../src/scheduler/cooldown/options.js';
 import { parseCommandLine, presetOf, usage, type Flags } from './lib/flags.js';
 import {
   accuracySpec,
   BASELINES,
+  DEFAULT_BASELINES,
   plan,
   scaledAutoLRS,
   summarize,
@@ -85,6 +90,8 @@ interface Cli {
   quick: boolean;
   /** Results files of parts of one benchmark to combine. */
   merge: string[] | null;
+  /** Runs only this seed's runs of the protocol (a part for `--merge`); undefined: every seed. */
+  onlySeed: number | undefined;
 }
 
 /** The results file. */
@@ -167,11 +174,13 @@ interface Parsed extends HeadToHeadConfig, Omit<Cli, 'config'> {
   stages?: number;
   cooldownFraction?: number;
   cooldownShape?: CooldownShape;
+  trainFrom?: TrainFrom;
 }
 
 /** The flags of the cooldown strategy's options. */
 const COOLDOWN_FLAGS: Flags<Parsed> = {
   '--warmup-fraction': { kind: 'interval', key: 'warmupFraction', min: 0, below: 1 },
+  '--train-from': { kind: 'choice', key: 'trainFrom', values: TRAIN_FROM, or: true },
   '--tolerance': { kind: 'number', key: 'tolerance', min: 0, finite: true },
   '--shrink': { kind: 'factor', key: 'shrink' },
   '--survivors': { kind: 'integer', key: 'survivors', min: 0 },
@@ -209,6 +218,7 @@ const FLAGS: Flags<Parsed> = {
   '--eval-every': { kind: 'integer', key: 'evalEvery', min: 1 },
   '--seeds': { kind: 'integer', key: 'seeds', min: 1 },
   '--grid': { kind: 'lrs', key: 'grid' },
+  '--hot-steps': { kind: 'integer', key: 'hotSteps', min: 0 },
   '--baselines': { kind: 'list', key: 'baselines', values: BASELINES },
   '--peers': { kind: 'list', key: 'peers', values: PEERS, sayNone: true },
   '--momentum': { kind: 'interval', key: 'momentum', min: 0, below: 1 },
@@ -219,6 +229,7 @@ const FLAGS: Flags<Parsed> = {
   '--min-lr': { kind: 'positive', key: 'minLr' },
   '--max-lr': { kind: 'positive', key: 'maxLr' },
   '--max-minutes': { kind: 'positive', key: 'maxMinutes' },
+  '--only-seed': { kind: 'integer', key: 'onlySeed', min: 0 },
   '--out': { kind: 'path', key: 'out' },
   '--tag': { kind: 'word', key: 'tag' },
 };
@@ -246,7 +257,7 @@ function parse(argv: string[]): Cli {
         evalEvery: 30,
         seeds: 2,
         grid: [0.01, 0.04, 0.16],
-        baselines: [...BASELINES],
+        baselines: [...DEFAULT_BASELINES],
         peers: [...PEERS],
         momentum: 0.9,
         autolrs: { strategy: 'cooldown', minLr: 1.6e-4, maxLr: 0.16, options: {} },
@@ -263,19 +274,20 @@ function parse(argv: string[]): Cli {
         evalEvery: 100,
         seeds: 3,
         grid: [0.01, 0.0464, 0.215, 1],
-        baselines: [...BASELINES],
+        baselines: [...DEFAULT_BASELINES],
         peers: [...PEERS],
         momentum: 0.9,
         autolrs: { strategy: 'cooldown', minLr: 1e-3, maxLr: 1, options: {} },
       };
-  const defaults: Parsed = { ...preset, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick: quickGiven, merge: null };
-  const { backend, resume, maxMinutes, out, tag, plotOnly, quick, merge, strategy, k, tau, tauPrime, tauMax, minLr, maxLr, ...rest } = parseCommandLine(SCRIPT, argv, FLAGS, defaults);
+  const defaults: Parsed = { ...preset, backend: 'auto', resume: false, maxMinutes: Infinity, out: undefined, tag: undefined, plotOnly: false, quick: quickGiven, merge: null, onlySeed: undefined };
+  const { backend, resume, maxMinutes, out, tag, plotOnly, quick, merge, onlySeed, strategy, k, tau, tauPrime, tauMax, minLr, maxLr, ...rest } = parseCommandLine(SCRIPT, argv, FLAGS, defaults);
   const entries = Object.entries(rest);
   const c = Object.fromEntries(entries.filter(([key]) => !COOLDOWN_KEYS.has(key))) as unknown as HeadToHeadConfig;
   const cooldownOptions = Object.fromEntries(entries.filter(([key]) => COOLDOWN_KEYS.has(key))) as Record<string, number | string>;
   c.autolrs = autolrsSettings(c, { strategy, k, tau, tauPrime, tauMax, minLr, maxLr }, cooldownOptions);
   if (c.autolrs.minLr >= c.autolrs.maxLr) usage(SCRIPT, `Expected \`--min-lr\` < \`--max-lr\`, got ${c.autolrs.minLr} and ${c.autolrs.maxLr}.`);
-  return { config: c, backend, resume, maxMinutes, out, tag, plotOnly, quick, merge };
+  if (onlySeed !== undefined && onlySeed >= c.seeds) usage(SCRIPT, `Expected \`--only-seed\` to be a seed of the protocol (0 to ${c.seeds - 1}), got ${onlySeed}.`);
+  return { config: c, backend, resume, maxMinutes, out, tag, plotOnly, quick, merge, onlySeed };
 }
 
 /**
@@ -431,7 +443,7 @@ async function main(): Promise<void> {
 
   let added = 0;
   for (;;) {
-    const todo = plan(cli.config, runs);
+    const todo = plan(cli.config, runs).filter((p) => cli.onlySeed === undefined || p.seed === cli.onlySeed);
     if (todo.length === 0) break;
     if ((performance.now() - started) / 60000 >= cli.maxMinutes) {
       process.stderr.write(`stopping after ${cli.maxMinutes} min with ${todo.length} runs left: rerun with --resume\n`);

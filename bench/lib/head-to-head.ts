@@ -24,14 +24,18 @@ import { batchesPerEpoch, makeDataset } from '../../src/data/batches.js';
 import type { FashionMnist } from '../../src/data/fashion-mnist.js';
 import { autoLRS, type AutoLRS } from '../../src/scheduler/callback.js';
 import type { AutoLRSCooldown } from '../../src/scheduler/cooldown/callback.js';
-import { cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/schedules/index.js';
+import { ClosedFormSchedule, cosineAnnealingLR, cyclicLR, multiStepLR, oneCycleLR } from '../../src/schedules/index.js';
+import { cooldownLr } from '../../src/scheduler/cooldown/plan.js';
+import { setLearningRate } from '../../src/state/lr.js';
 import { accuracy, buildModel, type BenchData, type BenchModel } from './setup.js';
 import { isPeer, PEER_DEFINITIONS, peerOptimizer, preparePeer, type Peer, type PeerRun } from './peers.js';
 import { meanCurve, meanSd, speedup, stepsToTarget, targetAccuracy, type CurvePoint, type MeanSd, type Reached } from './metrics.js';
 
 /** Baseline schedules, each with a tuned peak LR. */
-export const BASELINES = ['step', 'cosine', 'one-cycle', 'cyclic', 'constant'] as const;
+export const BASELINES = ['step', 'cosine', 'one-cycle', 'cyclic', 'constant', 'wsd'] as const;
 export type Baseline = (typeof BASELINES)[number];
+/** The baselines a benchmark runs unless told otherwise (`wsd` is a diagnostic). */
+export const DEFAULT_BASELINES: readonly Baseline[] = ['step', 'cosine', 'one-cycle', 'cyclic', 'constant'];
 export type Method = Baseline | 'autolrs' | Peer;
 
 /** How each baseline uses its peak LR η over a budget of T steps. */
@@ -41,6 +45,7 @@ export const BASELINE_DEFINITIONS: Record<Baseline, string> = {
   'one-cycle': 'one-cycle (PyTorch defaults: 30 % warmup from η/25, cosine, final η/25/1e4) over T',
   cyclic: 'cyclic triangular2 between η/10 and η, half-cycle T/8 (4 cycles)',
   constant: 'constant η (tuned on the same grid)',
+  wsd: "η, then a linear decay to 0 over the last half of T (the cooldown strategy's schedule at a fixed LR, no search, no warmup)",
 };
 
 /** AutoLRS's settings. */
@@ -82,6 +87,12 @@ export interface HeadToHeadConfig {
   autolrs: AutoLRSSettings;
   /** Whether AutoLRS runs (false in a part of the benchmark that runs only baselines). Absent: true. */
   runAutolrs?: boolean;
+  /**
+   * A diagnostic: every baseline first trains this many steps at its peak LR, then runs its
+   * schedule over the T − N steps left (a start at the full LR, as a kept AutoLRS probe makes).
+   * Absent: 0.
+   */
+  hotSteps?: number;
 }
 
 /**
@@ -160,6 +171,44 @@ export function runId(method: Method, lr: number | null, seed: number): string {
   return `${method}|${lr === null ? '-' : lr}|${seed}`;
 }
 
+/** A baseline's schedule callback over T steps (null for the constant LR). */
+function baselineSchedule(method: Baseline, lr: number, T: number): ClosedFormSchedule | null {
+  switch (method) {
+    case 'step':
+      return multiStepLR({ lr, milestones: [Math.round(T / 2), Math.round((3 * T) / 4)], gamma: 0.1, interval: 'step' });
+    case 'cosine':
+      return cosineAnnealingLR({ lr, tMax: T, interval: 'step' });
+    case 'one-cycle':
+      return oneCycleLR({ maxLr: lr, totalSteps: T, interval: 'step' });
+    case 'cyclic':
+      return cyclicLR({ baseLr: lr / 10, maxLr: lr, stepSizeUp: Math.max(1, Math.round(T / 8)), mode: 'triangular2', interval: 'step' });
+    case 'constant':
+    case 'wsd':
+      return null;
+  }
+}
+
+/**
+ * The LR of each step (0-based) of a baseline at peak LR `lr` over T steps; with `hotSteps`
+ * N > 0, `lr` for the first N steps, then the baseline's schedule over the T − N steps left.
+ */
+export function baselineLr(method: Baseline, lr: number, T: number, hotSteps = 0): (step: number) => number {
+  const n = T - hotSteps;
+  const schedule = baselineSchedule(method, lr, n);
+  const lrOf = method === 'wsd' ? (t: number) => cooldownLr(lr, t, Math.round(n / 2), n) : schedule === null ? () => lr : (t: number) => schedule.lrAt(t);
+  return (t) => (t < hotSteps ? lr : lrOf(t - hotSteps));
+}
+
+/** A callback that sets the LR of each batch to `lrOf(step)`, step 0 first. */
+function stepLrCallback(lrOf: (step: number) => number): tf.Callback {
+  let step = 0;
+  return new (class extends tf.Callback {
+    override async onBatchBegin(): Promise<void> {
+      setLearningRate(this.model.optimizer, lrOf(step++));
+    }
+  })();
+}
+
 /** Trains one run and evaluates it along the way. */
 export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, method: Method, lr: number | null, seed: number): Promise<RunRecord> {
   if (data.validation === null) throw new RangeError('Expected a validation split (validationSize > 0), got none.');
@@ -209,19 +258,15 @@ export async function trainRun(config: HeadToHeadConfig, data: FashionMnist, met
       break;
     }
     case 'step':
-      schedule = multiStepLR({ lr: lr!, milestones: [Math.round(T / 2), Math.round((3 * T) / 4)], gamma: 0.1, interval: 'step' });
-      break;
     case 'cosine':
-      schedule = cosineAnnealingLR({ lr: lr!, tMax: T, interval: 'step' });
-      break;
     case 'one-cycle':
-      schedule = oneCycleLR({ maxLr: lr!, totalSteps: T, interval: 'step' });
-      break;
     case 'cyclic':
-      schedule = cyclicLR({ baseLr: lr! / 10, maxLr: lr!, stepSizeUp: Math.max(1, Math.round(T / 8)), mode: 'triangular2', interval: 'step' });
+    case 'wsd':
+    case 'constant': {
+      const hot = config.hotSteps ?? 0;
+      schedule = hot === 0 && method !== 'wsd' ? baselineSchedule(method, lr!, T) : stepLrCallback(baselineLr(method, lr!, T, hot));
       break;
-    case 'constant':
-      break;
+    }
     case 'lr-finder-onecycle':
     case 'schedule-free':
       schedule = peer!.schedule;

@@ -221,6 +221,24 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     expect(() => execFileSync('npx', [...args, '--merge', a, stale, '--out', merged], { env, stdio: 'pipe' })).toThrow(/other settings/);
   });
 
+  it('--only-seed runs one seed of the protocol, the same run as the whole protocol makes', () => {
+    const part = path.join(dir, 'only-seed-1.json');
+    const env = { ...process.env, OUT: '' };
+    execFileSync('npx', [...args, '--baselines', 'none', '--peers', 'none', '--only-seed', '1', '--out', part], { env, stdio: 'pipe' });
+    const p = JSON.parse(fs.readFileSync(part, 'utf8')) as ResultsFile;
+    expect(p.runs.map((r) => r.id)).toEqual(['autolrs|-|1']);
+    const whole = first.runs.find((r) => r.id === 'autolrs|-|1')!;
+    const [run] = p.runs;
+    expect(run!.finalTestAcc).toBe(whole.finalTestAcc);
+    expect(run!.finalValAcc).toBe(whole.finalValAcc);
+    expect(run!.curve.map((c) => [c.step, c.acc])).toEqual(whole.curve.map((c) => [c.step, c.acc]));
+    expect(run!.autolrs!.stages.map((s) => s.chosenLr)).toEqual(whole.autolrs!.stages.map((s) => s.chosenLr));
+    // Not a seed of the protocol (seeds 0 and 1): refused before any run.
+    expect(() => execFileSync('npx', [...args, '--only-seed', '2', '--out', path.join(dir, 'x.json')], { env, stdio: 'pipe' })).toThrow(
+      /Expected `--only-seed` to be a seed of the protocol \(0 to 1\), got 2/,
+    );
+  });
+
   it('--resume skips the runs already done', () => {
     expect(second.runs).toEqual(first.runs);
     expect(second.sessions).toHaveLength(2);
