@@ -224,3 +224,97 @@ describe('successive halving against the search without it (bench/README.md, sec
     expect(both('cnn-momentum-k5-s5.json', 'resnet8-adam-k5-s5.json')).toBeCloseTo(89.255, 2);
   });
 });
+
+describe('where training starts after the search, trainFrom (bench/README.md, section 7, "A start at the full LR")', () => {
+  /** Test mean ± sd and validation mean of AutoLRS's runs with seeds 0..n−1. */
+  const firstSeeds = (r: Results, n: number) => {
+    const runs = seedRuns(r, 'autolrs', null).slice(0, n);
+    expect(runs).toHaveLength(n);
+    return { test: meanSd(runs.map((x) => x.finalTestAcc)), val: Number((runs.reduce((a, x) => a + x.finalValAcc, 0) / n).toFixed(2)) };
+  };
+  const plain = (task: string) =>
+    load(`parts/${task}-k5-sh2-s5.json`)
+      .runs.filter((x) => x.method === 'autolrs')
+      .sort((a, b) => a.seed - b.seed);
+
+  // file, options beyond the default's, seeds, test (3 seeds), validation (3 seeds), test (5 seeds), validation (5 seeds), probe steps kept
+  it.each([
+    ['cnn-momentum-ckpt-s5.json', { trainFrom: 'checkpoint' }, 5, [88.08, 0.62], 88.98, [88.16, 0.45], 89.1, 0],
+    ['cnn-momentum-ckpt-wu002-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.02 }, 5, [88.25, 0.63], 89.52, [88.34, 0.47], 89.42, 0],
+    ['cnn-momentum-ckpt-wu005-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.05 }, 5, [88.38, 0.61], 89.42, [88.4, 0.44], 89.57, 0],
+    ['cnn-momentum-ckpt-wu01-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.1 }, 5, [88.37, 0.37], 89.57, [88.46, 0.31], 89.5, 0],
+    ['cnn-momentum-ckpt-wu02-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.2 }, 5, [88.2, 0.32], 89.22, [88.41, 0.37], 89.46, 0],
+    ['cnn-momentum-ckpt-wu03-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.3 }, 5, [88.23, 0.35], 89.28, [88.36, 0.38], 89.35, 0],
+    ['cnn-momentum-ckpt-wu04-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.4 }, 5, [88.1, 0.44], 89.18, [88.3, 0.45], 89.33, 0],
+    ['cnn-momentum-ckpt-wu03-cf06-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.3, cooldownFraction: 0.6 }, 5, [88.14, 0.52], 89.18, [88.36, 0.48], 89.3, 0],
+    ['cnn-momentum-ckpt-wu03-cos07-s5.json', { trainFrom: 'checkpoint', warmupFraction: 0.3, cooldownFraction: 0.7, cooldownShape: 'cosine' }, 5, [88.1, 0.41], 89.3, [88.31, 0.41], 89.39, 0],
+    ['cnn-momentum-probe-wu01-s5.json', { trainFrom: 'probe', warmupFraction: 0.1 }, 5, [87.82, 0.36], 89.47, [87.97, 0.36], 89.35, 30],
+    ['cnn-momentum-probe-wu03-s5.json', { warmupFraction: 0.3 }, 5, [87.72, 0.2], 89.32, [87.87, 0.27], 89.22, 30],
+    ['resnet8-adam-ckpt-wu005.json', { trainFrom: 'checkpoint', warmupFraction: 0.05 }, 3, [89.21, 0.44], 89.63, null, null, 0],
+    ['resnet8-adam-ckpt-wu01.json', { trainFrom: 'checkpoint', warmupFraction: 0.1 }, 3, [88.56, 0.44], 89.28, null, null, 0],
+    ['resnet8-adam-ckpt-wu03.json', { trainFrom: 'checkpoint', warmupFraction: 0.3 }, 3, [88.98, 0.3], 89.15, null, null, 0],
+  ] as const)('%s', (file, options, seeds, test3, val3, test5, val5, kept) => {
+    const r = load(`parts/${file}`);
+    expect(r.config.seeds).toBe(seeds);
+    expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0, survivors: 2, ...options });
+    expect(firstSeeds(r, 3)).toEqual({ test: test3, val: val3 });
+    if (seeds === 5) expect(firstSeeds(r, 5)).toEqual({ test: test5, val: val5 });
+    // The same searches as the default's (the option acts after the search): the same LR per seed.
+    const task = file.startsWith('cnn') ? 'cnn-momentum' : 'resnet8-adam';
+    const same = plain(task);
+    for (const a of seedRuns(r, 'autolrs', null)) {
+      expect(a.autolrs!.stages[0]!.chosenLr).toBe(same[a.seed]!.autolrs!.stages[0]!.chosenLr);
+      expect(a.autolrs!.stats['keptProbeSteps']).toBe(kept);
+      expect(a.autolrs!.stats['searchSteps']! + a.autolrs!.stats['trainSteps']!).toBe(r.config.budget);
+    }
+  });
+
+  it('cnn-momentum-ckpt-wu03-sh0-s5.json: the same with whole probes (no halving), the unhalved searches\' LRs', () => {
+    const r = load('parts/cnn-momentum-ckpt-wu03-sh0-s5.json');
+    expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0, survivors: 0, trainFrom: 'checkpoint', warmupFraction: 0.3 });
+    expect(firstSeeds(r, 3)).toEqual({ test: [88.2, 0.42], val: 89.42 });
+    expect(firstSeeds(r, 5)).toEqual({ test: [88.26, 0.48], val: 89.49 });
+    const whole = load('parts/cnn-momentum-k5-s5.json').runs.filter((x) => x.method === 'autolrs');
+    for (const a of seedRuns(r, 'autolrs', null)) {
+      expect(a.autolrs!.stages[0]!.chosenLr).toBe(whole.find((x) => x.seed === a.seed)!.autolrs!.stages[0]!.chosenLr);
+      expect([a.autolrs!.stats['searchSteps'], a.autolrs!.stats['keptProbeSteps']]).toEqual([250, 0]);
+    }
+  });
+
+  it('resnet8-adam-ckpt-wu005-s5.json: the 0.05 warmup from the checkpoint with seeds 3 and 4 too', () => {
+    const r = load('parts/resnet8-adam-ckpt-wu005-s5.json');
+    expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0, survivors: 2, trainFrom: 'checkpoint', warmupFraction: 0.05 });
+    expect(firstSeeds(r, 5)).toEqual({ test: [88.66, 1.38], val: 89.1 });
+    // Seeds 0 to 2 are the three-seed part's runs.
+    const three = load('parts/resnet8-adam-ckpt-wu005.json');
+    expect(seedRuns(r, 'autolrs', null).slice(0, 3)).toEqual(seedRuns(three, 'autolrs', null));
+    const same = plain('resnet8-adam');
+    for (const a of seedRuns(r, 'autolrs', null)) expect(a.autolrs!.stages[0]!.chosenLr).toBe(same[a.seed]!.autolrs!.stages[0]!.chosenLr);
+  });
+
+  it.each([
+    ['cnn-momentum-onecycle-hot30.json', 'one-cycle', 30, [87.78, 0.74], 88.97],
+    ['cnn-momentum-wsd.json', 'wsd', undefined, [87.98, 0.25], 89.15],
+  ] as const)('%s: a diagnostic at tuned one-cycle\'s LR, seeds 0 to 2', (file, method, hotSteps, test, val) => {
+    const r = load(`parts/${file}`) as Results & { config: { hotSteps?: number } };
+    expect(r.config.baselines).toEqual([method]);
+    expect(r.config.grid).toEqual([0.03]);
+    expect(r.config.hotSteps).toBe(hotSteps);
+    expect(r.runs).toHaveLength(3);
+    expect(meanSd(finals(r, method, 0.03))).toEqual(test);
+    expect(valMean(r, method, 0.03)).toBe(val);
+  });
+
+  it('does not beat the default on mean validation accuracy over both tasks (3 seeds), so the default keeps the probe', () => {
+    const both = (cnn: string, resnet: string) => (firstSeeds(load(`parts/${cnn}`), 3).val + firstSeeds(load(`parts/${resnet}`), 3).val) / 2;
+    const def = both('cnn-momentum-k5-sh2.json', 'resnet8-adam-k5-sh2.json');
+    expect(def).toBeCloseTo(89.66, 2);
+    expect(both('cnn-momentum-ckpt-wu005-s5.json', 'resnet8-adam-ckpt-wu005.json')).toBeCloseTo(89.525, 2);
+    expect(both('cnn-momentum-ckpt-wu01-s5.json', 'resnet8-adam-ckpt-wu01.json')).toBeCloseTo(89.425, 2);
+    expect(both('cnn-momentum-ckpt-wu03-s5.json', 'resnet8-adam-ckpt-wu03.json')).toBeCloseTo(89.215, 2);
+    // On 5 seeds the 0.05 warmup is ahead, by less than a tenth of a point.
+    const both5 = (cnn: string, resnet: string) => (firstSeeds(load(`parts/${cnn}`), 5).val + firstSeeds(load(`parts/${resnet}`), 5).val) / 2;
+    expect(both5('cnn-momentum-k5-sh2-s5.json', 'resnet8-adam-k5-sh2-s5.json')).toBeCloseTo(89.26, 2);
+    expect(both5('cnn-momentum-ckpt-wu005-s5.json', 'resnet8-adam-ckpt-wu005-s5.json')).toBeCloseTo(89.335, 2);
+  });
+});
