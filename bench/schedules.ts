@@ -286,6 +286,7 @@ function parse(argv: string[]): Cli {
   const cooldownOptions = Object.fromEntries(entries.filter(([key]) => COOLDOWN_KEYS.has(key))) as Record<string, number | string>;
   c.autolrs = autolrsSettings(c, { strategy, k, tau, tauPrime, tauMax, minLr, maxLr }, cooldownOptions);
   if (c.autolrs.minLr >= c.autolrs.maxLr) usage(SCRIPT, `Expected \`--min-lr\` < \`--max-lr\`, got ${c.autolrs.minLr} and ${c.autolrs.maxLr}.`);
+  if ((c.hotSteps ?? 0) >= c.budget) usage(SCRIPT, `Expected \`--hot-steps\` to be smaller than the budget (${c.budget}), got ${c.hotSteps}.`);
   if (onlySeed !== undefined && onlySeed >= c.seeds) usage(SCRIPT, `Expected \`--only-seed\` to be a seed of the protocol (0 to ${c.seeds - 1}), got ${onlySeed}.`);
   return { config: c, backend, resume, maxMinutes, out, tag, plotOnly, quick, merge, onlySeed };
 }

@@ -234,6 +234,9 @@ describe('bench/schedules.ts on a tiny configuration', () => {
     expect(run!.curve.map((c) => [c.step, c.acc])).toEqual(whole.curve.map((c) => [c.step, c.acc]));
     expect(run!.autolrs!.stages.map((s) => s.chosenLr)).toEqual(whole.autolrs!.stages.map((s) => s.chosenLr));
     // Not a seed of the protocol (seeds 0 and 1): refused before any run.
+    expect(() => execFileSync('npx', [...args, '--hot-steps', '48', '--out', path.join(dir, 'x.json')], { env, stdio: 'pipe' })).toThrow(
+      /Expected `--hot-steps` to be smaller than the budget \(48\), got 48/,
+    );
     expect(() => execFileSync('npx', [...args, '--only-seed', '2', '--out', path.join(dir, 'x.json')], { env, stdio: 'pipe' })).toThrow(
       /Expected `--only-seed` to be a seed of the protocol \(0 to 1\), got 2/,
     );
