@@ -46,6 +46,22 @@ function instrumented(model: tf.LayersModel, probe: ProbeData) {
   return { driver, seen };
 }
 
+/** A driver over a model, with options beyond `small`; its train step too. */
+function plainDriver(model: tf.LayersModel, probe: ProbeData, extra: Partial<typeof small> & { trainFrom?: 'probe' | 'checkpoint' }) {
+  const step = modelTrainStep(model);
+  const driver = new CooldownDriver(
+    { variables: modelVariables(model), optimizer: model.optimizer },
+    {
+      ...small,
+      ...extra,
+      trainStep: step,
+      probeBatches: (stage, count) => probe.batches(stage, count),
+      score: () => model.evaluate(probe.scoreSet.x, probe.scoreSet.y) as tf.Scalar,
+    },
+  );
+  return { driver, step };
+}
+
 describe('cooldown strategy: probes', () => {
   it('trains every probe of a stage on the same batches, in the same order, at the probe LR schedule', async () => {
     const model = mlp();
@@ -91,18 +107,8 @@ describe('cooldown strategy: probes', () => {
     const model = mlp();
     const probe = new ProbeData({ x, y, batchSize: 16, seed: 1, scoreSize: 64 });
     const before = await values(model);
-    const step = modelTrainStep(model);
-    const driver = new CooldownDriver(
-      { variables: modelVariables(model), optimizer: model.optimizer },
-      {
-        ...small,
-        // Any usable LR qualifies: the smallest LR of the usable range is chosen.
-        tolerance: 100,
-        trainStep: step,
-        probeBatches: (stage, count) => probe.batches(stage, count),
-        score: () => model.evaluate(probe.scoreSet.x, probe.scoreSet.y) as tf.Scalar,
-      },
-    );
+    // Any usable LR qualifies: the smallest LR of the usable range is chosen.
+    const { driver } = plainDriver(model, probe, { tolerance: 100 });
     await driver.begin();
     const stage = driver.controller.history[0]!;
     const usable = stage.trials.filter((t) => t.note === undefined).map((t) => t.lr);
@@ -118,17 +124,7 @@ describe('cooldown strategy: probes', () => {
     const model = mlp();
     const probe = new ProbeData({ x, y, batchSize: 16, seed: 1, scoreSize: 64 });
     const before = await values(model);
-    const step = modelTrainStep(model);
-    const driver = new CooldownDriver(
-      { variables: modelVariables(model), optimizer: model.optimizer },
-      {
-        ...small,
-        trainFrom: 'checkpoint',
-        trainStep: step,
-        probeBatches: (stage, count) => probe.batches(stage, count),
-        score: () => model.evaluate(probe.scoreSet.x, probe.scoreSet.y) as tf.Scalar,
-      },
-    );
+    const { driver, step } = plainDriver(model, probe, { trainFrom: 'checkpoint' });
     const tensors = tf.memory().numTensors;
     await driver.begin();
     const first = driver.controller.history[0]!;
