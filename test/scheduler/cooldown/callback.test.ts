@@ -19,7 +19,7 @@ beforeAll(async () => {
 const { x, y } = data(512, 3);
 // tolerance 0: the search takes the lowest score, whose probe state is kept. Searches not
 // halved (survivors 0): halving on a model is tested in halving-driver.test.ts.
-const small = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, laterK: 2, stages: 2, seed: 1, tolerance: 0, survivors: 0 };
+const small = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, laterK: 2, stages: 2, seed: 1, tolerance: 0, survivors: 0, trainFrom: 'probe' as 'probe' | 'checkpoint', warmupFraction: 0 };
 
 async function values(vars: tf.Variable[] | tf.LayersModel): Promise<Float32Array[]> {
   const list = Array.isArray(vars) ? vars : modelVariables(vars);

@@ -6,7 +6,7 @@ import { judgeProbe, penaltyFor } from '../../../src/scheduler/cooldown/judge.js
 // The hand-computed plans below assume 6 probes in the first search, searches that are not
 // halved (survivors 0; halving has its own tests in halving.test.ts) and a final cooldown over
 // the last 35 % (650 of 1000 steps before it).
-const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, k: 6, probeSteps: 20, survivors: 0, stages: 3, cooldownFraction: 0.35, seed: 3 };
+const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, k: 6, probeSteps: 20, survivors: 0, stages: 3, cooldownFraction: 0.35, seed: 3, trainFrom: 'probe', warmupFraction: 0 } as const;
 
 /** A search that proposes fixed LRs in order (records what it was told). */
 function scripted(lrs: number[][]): { factory: (c: { stage: number; minLr: number; maxLr: number }) => LrSearch; told: Array<[number, number]>; ranges: Array<[number, number]> } {

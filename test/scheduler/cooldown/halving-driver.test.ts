@@ -21,7 +21,7 @@ beforeAll(async () => {
 const { x, y } = data(512, 3);
 const LRS = [0.05, 0.3, 0.01, 0.1];
 // Probes of 10 steps (6 at the LR); a first rung of 5 steps (3 at the LR); the best 2 of 4 continue.
-const base = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, stages: 1, seed: 1, tolerance: 0 };
+const base = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, stages: 1, seed: 1, tolerance: 0, trainFrom: 'probe', warmupFraction: 0 } as const;
 const halving = { survivors: 2, rungSteps: 5 };
 
 const scripted = (): LrSearch => {

@@ -5,7 +5,7 @@ import type { LrSearch } from '../../../src/scheduler/search.js';
 // Probes of 20 steps (12 at the LR, then 8 decaying); a first rung of 8 steps (5 at the LR, then
 // 3 decaying); the 2 best of 6 continue. One search: 6·8 + 2·(20 − 5) = 78 probe steps, then
 // training up to the final cooldown at 650.
-const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, k: 6, probeSteps: 20, survivors: 2, rungSteps: 8, stages: 1, cooldownFraction: 0.35 };
+const opts = { minLr: 1e-3, maxLr: 1, totalSteps: 1000, k: 6, probeSteps: 20, survivors: 2, rungSteps: 8, stages: 1, cooldownFraction: 0.35, trainFrom: 'probe', warmupFraction: 0 } as const;
 const LRS = [0.01, 0.1, 0.3, 0.05, 0.002, 0.02];
 
 /** A search that proposes `lrs` in order and records what it was told. */

@@ -25,8 +25,8 @@ describe('resolveCooldownOptions', () => {
       probeCooldown: 0.4,
       cooldownFraction: 0.5,
       cooldownShape: 'linear',
-      warmupFraction: 0,
-      trainFrom: 'probe',
+      warmupFraction: 0.05,
+      trainFrom: 'checkpoint',
       windowBelow: 4,
       windowAbove: 2,
       tolerance: 0,
@@ -100,6 +100,6 @@ describe('resolveCooldownOptions', () => {
     // The table gives the default of every option this file checks above.
     expect(rows.find((r) => r.startsWith('| `cooldownShape`'))).toContain("`'linear'`");
     expect(rows.find((r) => r.startsWith('| `cooldownFraction`'))).toContain('| 0.5 |');
-    expect(rows.find((r) => r.startsWith('| `trainFrom`'))).toContain("`'probe'`");
+    expect(rows.find((r) => r.startsWith('| `trainFrom`'))).toContain("`'checkpoint'`");
   });
 });
