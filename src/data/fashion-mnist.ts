@@ -240,12 +240,17 @@ export async function loadFashionMnist(options?: FashionMnistOptions): Promise<F
   const normalize = oneOf(`${fn}.normalize`, opts.normalize ?? 'train', ['train', 'standard', 'none'] as const);
 
   const f = FASHION_MNIST_FILES;
-  const [trI, trL, teI, teL] = await Promise.all([
+  // Read in parallel; when several fail, the error of the first file in this order is thrown
+  // (whichever read failed first would make the message depend on timing).
+  const settled = await Promise.allSettled([
     readFile(dir, f.trainImages),
     readFile(dir, f.trainLabels),
     readFile(dir, f.testImages),
     readFile(dir, f.testLabels),
   ]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const [trI, trL, teI, teL] = settled.map((r) => (r as PromiseFulfilledResult<IdxArray>).value) as [IdxArray, IdxArray, IdxArray, IdxArray];
   const trainImages = checkImages(trI, join(dir, f.trainImages), TRAIN_COUNT);
   const trainLabels = checkLabels(trL, join(dir, f.trainLabels), TRAIN_COUNT);
   const testImages = checkImages(teI, join(dir, f.testImages), TEST_COUNT);
