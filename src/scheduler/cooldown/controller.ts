@@ -94,9 +94,9 @@ export interface SearchPlan {
 /**
  * One run of a probe: steps `firstStep` to `endStep` − 1 of a probe at `lr`, on the stage's
  * probe batches of the same indices. Rung 1 starts from the checkpoint; rung 2 continues
- * probe `trial` from its snapshot after `firstStep` steps. The driver snapshots the model
- * before step `holdStep` (after the steps at the LR), or after the last step when
- * `holdStep` is `endStep`.
+ * probe `trial` from its snapshot after `firstStep` steps. When `snapshot` is set, the driver
+ * snapshots the model before step `holdStep` (after the steps at the LR), or after the last
+ * step when `holdStep` is `endStep`.
  */
 export interface ProbeRun {
   trial: number;
@@ -105,6 +105,12 @@ export interface ProbeRun {
   firstStep: number;
   endStep: number;
   holdStep: number;
+  /**
+   * Whether the driver needs the probe's state at `holdStep`: a first-rung probe of a halved
+   * search may be continued from it; any other probe only when the search may train on from
+   * its best probe (every search but the first with `trainFrom` 'checkpoint').
+   */
+  snapshot: boolean;
 }
 
 /** Events of the cooldown strategy. */
@@ -384,7 +390,15 @@ export class CooldownController {
       this.#awaiting = 'score';
       const halved = record.halving !== undefined;
       const endStep = halved ? this.#plan.rungSteps : probeSteps;
-      return { trial: record.trials.length, lr: this.#trialLr, rung: 1, firstStep: 0, endStep, holdStep: halved ? this.#plan.rungHoldSteps : holdSteps };
+      return {
+        trial: record.trials.length,
+        lr: this.#trialLr,
+        rung: 1,
+        firstStep: 0,
+        endStep,
+        holdStep: halved ? this.#plan.rungHoldSteps : holdSteps,
+        snapshot: halved || this.#mayKeepProbe(),
+      };
     }
     if (record.halving === undefined) return null;
     if (this.#rung === 1) {
@@ -397,7 +411,12 @@ export class CooldownController {
     this.#continuing = next;
     this.#trialLr = record.trials[next]!.lr;
     this.#awaiting = 'score';
-    return { trial: next, lr: this.#trialLr, rung: 2, firstStep: this.#plan.rungHoldSteps, endStep: probeSteps, holdStep: holdSteps };
+    return { trial: next, lr: this.#trialLr, rung: 2, firstStep: this.#plan.rungHoldSteps, endStep: probeSteps, holdStep: holdSteps, snapshot: this.#mayKeepProbe() };
+  }
+
+  /** Whether the search in progress may train on from its best probe: every search but the first with `trainFrom` 'checkpoint'. */
+  #mayKeepProbe(): boolean {
+    return this.#stage > 1 || this.#o.trainFrom === 'probe';
   }
 
   /** LR of step i (0-based, within the whole probe) of the probe in progress. */
@@ -419,10 +438,11 @@ export class CooldownController {
   }
 
   /**
-   * Reports the probe's score (NaN or Infinity when it diverged). Returns whether it is the
-   * best probe so far (`best`: then the driver keeps its snapshot, in place of the previous
-   * best's) and, in the first rung of a halved search, the probes whose snapshot the driver
-   * must hold for rung 2 (`keep`: this one's included when listed; the others listed before).
+   * Reports the probe's score (NaN or Infinity when it diverged). Returns whether the driver
+   * keeps its snapshot as the best probe so far (`best`, in place of the previous best's; never
+   * for a probe run without a snapshot) and, in the first rung of a halved search, the probes
+   * whose snapshot the driver must hold for rung 2 (`keep`: this one's included when listed;
+   * the others listed before).
    */
   tellScore(score: number, losses?: number[]): { best: boolean; keep: number[] } {
     this.#expect('score', 'tellScore()');
@@ -440,6 +460,7 @@ export class CooldownController {
     const index = record.trials.length - 1;
     const best = !halved && verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.score);
     if (best) this.#best = index;
+    const keepBest = best && this.#mayKeepProbe();
     this.#emit({
       type: 'trialEnd',
       step: this.#step,
@@ -451,7 +472,7 @@ export class CooldownController {
       firstStep: 0,
       ...structuredClone(trial),
     });
-    return { best, keep: halved ? this.#contenders() : [] };
+    return { best: keepBest, keep: halved ? this.#contenders() : [] };
   }
 
   #tellContinued(score: number, verdict: ReturnType<typeof judgeProbe>, losses?: number[]): { best: boolean; keep: number[] } {
@@ -462,6 +483,7 @@ export class CooldownController {
     this.#step += this.#plan.probeSteps - this.#plan.rungHoldSteps;
     const best = verdict.note === undefined && (this.#best < 0 || score < record.trials[this.#best]!.continued!.score);
     if (best) this.#best = index;
+    const keepBest = best && this.#mayKeepProbe();
     this.#continuing = -1;
     this.#emit({
       type: 'trialEnd',
@@ -475,7 +497,7 @@ export class CooldownController {
       lr: trial.lr,
       ...structuredClone(trial.continued),
     });
-    return { best, keep: [...this.#queue] };
+    return { best: keepBest, keep: [...this.#queue] };
   }
 
   /**
@@ -505,10 +527,9 @@ export class CooldownController {
       const chosen = chooseLr(scored, this.#o.tolerance, predict)!;
       const best = record.trials[this.#best]!;
       // The driver holds the snapshot of the best probe only; a shrunk LR trains on from it.
-      // After the first search, `trainFrom` 'checkpoint' starts training from the model the
-      // search started from instead.
-      const fromProbe = this.#stage > 1 || this.#o.trainFrom === 'probe';
-      kept = chosen === best.lr && fromProbe ? 'probe' : 'checkpoint';
+      // With `trainFrom` 'checkpoint', the first search took no such snapshot: training starts
+      // from the model the search started from.
+      kept = chosen === best.lr && this.#mayKeepProbe() ? 'probe' : 'checkpoint';
       lr = this.#o.shrink === 1 ? chosen : Math.max(this.#o.minLr, chosen * this.#o.shrink);
       this.#lastGoodLr = lr;
     } else if (record.trials.length === 0) {

@@ -4,8 +4,10 @@
  * model, draws the stage's probe batches once, and trains every probe itself on them
  * (`trainStep`), restoring the checkpoint in between; it scores the model after each probe
  * (`score`, one host read per probe, the probe's losses read with it) and continues from
- * the best probe's snapshot. If anything throws inside a search, the model is restored to
- * the checkpoint before the error propagates.
+ * the best probe's snapshot, or from the checkpoint (the first search with `trainFrom`
+ * 'checkpoint', the default, which snapshots no probe but those a halved search continues).
+ * If anything throws inside a search, the model is restored to the checkpoint before the
+ * error propagates.
  *
  * ```ts
  * const driver = new CooldownDriver({ variables, optimizer }, {
@@ -58,7 +60,11 @@ export interface CooldownStats {
   trainSteps: number;
   /** Steps of the LR range test that chose the bounds, if one ran. */
   rangeTestSteps: number;
+  /** Checkpoints of the model taken before a search (one per search). */
   checkpoints: number;
+  /** Snapshots of a probe's state taken during searches (to continue it, or to train on from it). */
+  snapshots: number;
+  /** Restores of a checkpoint or a snapshot. */
   restores: number;
   /** Time spent in searches (probes, scores, checkpoints), ms. */
   searchMs: number;
@@ -109,6 +115,7 @@ export class CooldownDriver {
       trainSteps: 0,
       rangeTestSteps: start,
       checkpoints: 0,
+      snapshots: 0,
       restores: 0,
       searchMs: 0,
       scoreMs: 0,
@@ -197,6 +204,11 @@ export class CooldownDriver {
     return { score: values[0]!, extra: Array.from(values.subarray(1)) };
   }
 
+  #snapshot(): Checkpoint {
+    this.#stats.snapshots++;
+    return Checkpoint.capture(this.#state);
+  }
+
   async #runSearch(): Promise<void> {
     const c = this.#controller;
     const t0 = performance.now();
@@ -233,12 +245,12 @@ export class CooldownDriver {
         }
         fresh = false;
         for (let i = run.firstStep; i < run.endStep; i++) {
-          if (i === run.holdStep) snapshot = Checkpoint.capture(this.#state);
+          if (run.snapshot && i === run.holdStep) snapshot = this.#snapshot();
           setLearningRate(this.#state.optimizer, c.probeLr(i));
           const loss = this.#trainStep(batches[i]!);
           losses.push(loss);
         }
-        snapshot ??= Checkpoint.capture(this.#state);
+        if (run.snapshot) snapshot ??= this.#snapshot();
         const { score, extra } = await this.#readScore(losses);
         tf.dispose(losses);
         losses = [];
@@ -247,13 +259,13 @@ export class CooldownDriver {
         tp = p0();
         const verdict = c.tellScore(Number.isFinite(score) ? score : NaN, extra);
         this.#stats.proposeMs += p0() - tp;
-        if (verdict.best) {
+        if (snapshot !== null && verdict.best) {
           best?.dispose();
           best = snapshot;
-        } else if (run.rung === 1 && verdict.keep.includes(run.trial)) {
+        } else if (snapshot !== null && run.rung === 1 && verdict.keep.includes(run.trial)) {
           held.set(run.trial, snapshot);
         } else {
-          snapshot.dispose();
+          snapshot?.dispose();
         }
         snapshot = null;
         for (const [trial, s] of held) {

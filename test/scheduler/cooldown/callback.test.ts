@@ -134,7 +134,8 @@ describe('cooldown strategy: probes', () => {
     expect(first.kept).toBe('checkpoint');
     const after = await values(model);
     after.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(before[i]!.buffer))).toBe(true));
-    expect(driver.stats).toMatchObject({ searchSteps: 40, keptProbeSteps: 0, discardedSteps: 40 });
+    // No probe's state was copied: the search never trains on from one.
+    expect(driver.stats).toMatchObject({ searchSteps: 40, keptProbeSteps: 0, discardedSteps: 40, checkpoints: 1, snapshots: 0 });
     expect(tf.memory().numTensors).toBe(tensors);
     // The second search keeps its best probe's state.
     while (driver.controller.history.length < 2) {
@@ -145,6 +146,8 @@ describe('cooldown strategy: probes', () => {
     }
     expect(driver.controller.history[1]!.kept).toBe('probe');
     expect(driver.stats.keptProbeSteps).toBe(6);
+    // The second search (2 probes, not halved) snapshots each probe at its hold point.
+    expect(driver.stats).toMatchObject({ checkpoints: 2, snapshots: 2 });
     probe.dispose();
   });
 

@@ -120,19 +120,36 @@ describe('CooldownController', () => {
     const c = new CooldownController({ ...opts, trainFrom: 'checkpoint', search: scripted(lrs).factory });
     c.on((e) => events.push(e));
     c.start();
-    // The same LR as the default (the probes are the same); training starts from the checkpoint.
-    expect(search(c, 2.3, score)).toEqual({ lr: 0.05, kept: 'checkpoint', bests: [true, true, false, true, false, false] });
+    // The same LR as the default (the probes are the same); training starts from the checkpoint,
+    // so the driver is asked for no probe snapshot and told to keep none.
+    c.beginSearch();
+    c.tellBaseScore(2.3);
+    const runs: Array<{ snapshot: boolean; best: boolean }> = [];
+    for (let t = c.nextTrial(); t !== null; t = c.nextTrial()) runs.push({ snapshot: t.snapshot, best: c.tellScore(score(t.lr)).best });
+    expect(runs).toEqual(Array.from({ length: 6 }, () => ({ snapshot: false, best: false })));
+    expect(c.endSearch()).toEqual({ lr: 0.05, kept: 'checkpoint' });
     expect(events.find((e) => e.type === 'trainBegin')).toMatchObject({ step: 120, stage: 1, lr: 0.05, kept: 'checkpoint' });
     expect(c.history[0]!.kept).toBe('checkpoint');
     while (!c.searchDue) c.step();
     expect(c.globalStep).toBe(179);
-    expect(search(c, 1, score)).toMatchObject({ lr: 0.04, kept: 'probe' });
+    // The second search snapshots its probes and keeps its best: 0.04 (the first probe), then none lower.
+    expect(search(c, 1, score)).toEqual({ lr: 0.04, kept: 'probe', bests: [true, false, false] });
     while (!c.searchDue) c.step();
     expect(search(c, 0.9, score)).toMatchObject({ lr: 0.03, kept: 'probe' });
     // The default keeps the first search's best probe.
     const d = new CooldownController({ ...opts, search: scripted(lrs).factory });
     d.start();
-    expect(search(d, 2.3, score).kept).toBe('probe');
+    d.beginSearch();
+    d.tellBaseScore(2.3);
+    const snapshots: boolean[] = [];
+    const bests: boolean[] = [];
+    for (let t = d.nextTrial(); t !== null; t = d.nextTrial()) {
+      snapshots.push(t.snapshot);
+      bests.push(d.tellScore(score(t.lr)).best);
+    }
+    expect(snapshots).toEqual([true, true, true, true, true, true]);
+    expect(bests).toEqual([true, true, false, true, false, false]);
+    expect(d.endSearch().kept).toBe('probe');
   });
 
   it("decays the LR chosen along a half cosine in the final cooldown when cooldownShape is 'cosine'", () => {

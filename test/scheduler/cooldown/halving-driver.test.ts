@@ -112,12 +112,37 @@ describe('cooldown strategy: successive halving on a model', () => {
       keptProbeSteps: 6,
       discardedSteps: 28,
       checkpoints: 1,
+      // Every first-rung probe's state at its hold point (it may continue), and each continuation's.
+      snapshots: 6,
       // 3 first-rung probes from the checkpoint, 2 continuations, and the winner's state.
       restores: 6,
       // The base score, 4 first-rung probes, 2 continuations.
       hostReads: 7,
     });
     expect(s.driver.controller.globalStep).toBe(34);
+    s.probe.dispose();
+  });
+
+  it("with trainFrom 'checkpoint', snapshots only the first rung, trains on from the checkpoint bit for bit, and leaks nothing", async () => {
+    const s = setup({ ...halving, trainFrom: 'checkpoint' });
+    await s.model.fit(x.slice(0, 16), y.slice(0, 16), { batchSize: 16, epochs: 1, verbose: 0 });
+    const before = await values(s.model);
+    const tensors = tf.memory().numTensors;
+    await s.driver.begin();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(s.driver.controller.history[0]!.kept).toBe('checkpoint');
+    const after = await values(s.model);
+    after.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(before[i]!.buffer))).toBe(true));
+    expect(s.driver.stats).toMatchObject({
+      searchSteps: 34,
+      keptProbeSteps: 0,
+      discardedSteps: 34,
+      checkpoints: 1,
+      // The 4 first-rung probes' states (2 are continued from); none of the continuations'.
+      snapshots: 4,
+      // 3 first-rung probes from the checkpoint, 2 continuations from their snapshots, the checkpoint at the end.
+      restores: 6,
+    });
     s.probe.dispose();
   });
 

@@ -52,15 +52,15 @@ describe('CooldownController with successive halving (survivors > 0)', () => {
     c.start();
     // 0.05 leads the first rung, 0.1 is second; after the whole probe 0.1 is ahead.
     const r = halvedSearch(c, FIRST, { 0.05: 0.6, 0.1: 0.5 });
-    expect(r.seen.map((x) => [x.run.rung, x.run.trial, x.run.lr, x.run.firstStep, x.run.endStep, x.run.holdStep])).toEqual([
-      [1, 0, 0.01, 0, 8, 5],
-      [1, 1, 0.1, 0, 8, 5],
-      [1, 2, 0.3, 0, 8, 5],
-      [1, 3, 0.05, 0, 8, 5],
-      [1, 4, 0.002, 0, 8, 5],
-      [1, 5, 0.02, 0, 8, 5],
-      [2, 3, 0.05, 5, 20, 12],
-      [2, 1, 0.1, 5, 20, 12],
+    expect(r.seen.map((x) => [x.run.rung, x.run.trial, x.run.lr, x.run.firstStep, x.run.endStep, x.run.holdStep, x.run.snapshot])).toEqual([
+      [1, 0, 0.01, 0, 8, 5, true],
+      [1, 1, 0.1, 0, 8, 5, true],
+      [1, 2, 0.3, 0, 8, 5, true],
+      [1, 3, 0.05, 0, 8, 5, true],
+      [1, 4, 0.002, 0, 8, 5, true],
+      [1, 5, 0.02, 0, 8, 5, true],
+      [2, 3, 0.05, 5, 20, 12, true],
+      [2, 1, 0.1, 5, 20, 12, true],
     ]);
     // The snapshots to hold: the two best usable first-rung probes so far (0.3 made no progress),
     // then the continuations still to run. The first rung never names a best state to train on.
@@ -167,6 +167,25 @@ describe('CooldownController with successive halving (survivors > 0)', () => {
     c.tellScore(0.2);
     expect(c.nextTrial()).toBeNull();
     expect(c.endSearch()).toEqual({ lr: LRS[4], kept: 'probe' });
+  });
+
+  it("with trainFrom 'checkpoint', asks for the first rung's snapshots only in the first search, and keeps no best", () => {
+    const c = new CooldownController({ ...opts, trainFrom: 'checkpoint', search: scripted(LRS).factory });
+    c.start();
+    const r = halvedSearch(c, FIRST, { 0.05: 0.6, 0.1: 0.5 });
+    // The first rung's snapshots are still needed: the continuations start from them.
+    expect(r.seen.map((x) => [x.run.rung, x.run.snapshot])).toEqual([...Array(6).fill([1, true]), [2, false], [2, false]]);
+    expect(r.seen.map((x) => x.verdict)).toEqual([
+      { best: false, keep: [0] },
+      { best: false, keep: [1, 0] },
+      { best: false, keep: [1, 0] },
+      { best: false, keep: [3, 1] },
+      { best: false, keep: [3, 1] },
+      { best: false, keep: [3, 1] },
+      { best: false, keep: [1] },
+      { best: false, keep: [] },
+    ]);
+    expect([r.lr, r.kept]).toEqual([0.1, 'checkpoint']);
   });
 
   it('does not halve a search of no more probes than survivors', () => {
