@@ -10,6 +10,8 @@
  * (half the smallest LR tried) when none is usable. Regret = the chosen LR's truth minus the
  * grid's best truth, as in `bench/offline-cooldown.ts`, whose unhalved searches are replayed
  * beside it: the shipped search without halving, and random search (k LRs, whole probes).
+ * And the scorer's own choice: the LR chosen when every grid LR is probed, halved and whole
+ * (`wholeGrid`), which a search that finds the scorer's best LR more often moves towards.
  *
  *   npx tsx bench/offline-halving.ts     # writes bench/results/offline-halving.json
  *
@@ -119,6 +121,21 @@ export interface HalvingReport {
   /** halvedBo.meanRegret / wholeRandom.meanRegret, over the four checkpoints and at the first. */
   ratio: number;
   ratioFirst: number;
+  /**
+   * The scorer's own choice: every grid LR probed (the first rung of all of them, the best m
+   * continued; every whole probe; or the first rung of all of them, its best alone continued),
+   * the LR chosen as above. Regret over the four
+   * checkpoints and per checkpoint, and its ratio to random search's (`wholeRandom`).
+   */
+  wholeGrid: { halved: GridChoice; whole: GridChoice; firstRung: GridChoice };
+}
+
+/** The LR chosen with every grid LR probed: its regret per checkpoint, their mean, and the ratio to random search's. */
+export interface GridChoice {
+  meanRegret: number;
+  perCheckpoint: number[];
+  ratio: number;
+  ratioFirst: number;
 }
 
 export async function halvingReport(
@@ -148,6 +165,16 @@ export async function halvingReport(
   const halvedRandom = summarizeHalved(grid, scored, rung, 'random', o.k, o.survivors, randomSeeds);
   const wholeBo = summarizeSearch(grid, scored, 'bo', o.k, boSeeds);
   const wholeRandom = summarizeSearch(grid, scored, 'random', o.k, randomSeeds);
+  // Random search of as many LRs as the grid holds probes all of them (its seed orders them only).
+  const gridChoice = (perCheckpoint: number[]): GridChoice => {
+    const meanRegret = mean(perCheckpoint);
+    return { meanRegret, perCheckpoint, ratio: meanRegret / wholeRandom.meanRegret, ratioFirst: perCheckpoint[0]! / wholeRandom.perCheckpoint[0]! };
+  };
+  const wholeGrid = {
+    halved: gridChoice(scored.map((s) => replayHalved(grid, s, rung.scores(s.checkpoint), 'random', grid.length, o.survivors, 0).regret)),
+    whole: gridChoice(summarizeSearch(grid, scored, 'random', grid.length, 1).perCheckpoint),
+    firstRung: gridChoice(scored.map((s) => replayHalved(grid, s, rung.scores(s.checkpoint), 'random', grid.length, 1, 0).regret)),
+  };
   return {
     bank: path.relative(process.cwd(), bankFile),
     rung: rung.produced,
@@ -160,6 +187,7 @@ export async function halvingReport(
     wholeRandom,
     ratio: halvedBo.meanRegret / wholeRandom.meanRegret,
     ratioFirst: halvedBo.perCheckpoint[0]! / wholeRandom.perCheckpoint[0]!,
+    wholeGrid,
   };
 }
 
@@ -194,6 +222,9 @@ async function main(): Promise<void> {
   w(line('whole BO', r.wholeBo));
   w(line('whole random', r.wholeRandom));
   w(`halved BO / whole random: ${r.ratio.toFixed(3)} over the 4 checkpoints, ${r.ratioFirst.toFixed(3)} at the first`);
+  for (const [name, g] of [['halved', r.wholeGrid.halved], ['whole', r.wholeGrid.whole], ['first rung', r.wholeGrid.firstRung]] as const) {
+    w(`every grid LR probed, ${name}: regret ${f(g.meanRegret)} (per checkpoint ${g.perCheckpoint.map(f).join(' ')}), ${g.ratio.toFixed(3)} × random's over the 4 checkpoints, ${g.ratioFirst.toFixed(3)} at the first`);
+  }
   w(writeResults('offline-halving.json', args.out, { ...r, wallMs: performance.now() - t0, date: new Date().toISOString() }));
 }
 

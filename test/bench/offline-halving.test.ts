@@ -104,6 +104,10 @@ describe('the committed halving replay (bench/results/offline-halving.json)', ()
       report[key].perCheckpoint.forEach((x, i) => expect(x).toBeCloseTo(committed[key].perCheckpoint[i]!, 12));
       expect(report[key].hitRate).toBe(committed[key].hitRate);
     }
+    for (const key of ['halved', 'whole', 'firstRung'] as const) {
+      expect(report.wholeGrid[key].meanRegret).toBeCloseTo(committed.wholeGrid[key].meanRegret, 12);
+      report.wholeGrid[key].perCheckpoint.forEach((x, i) => expect(x).toBeCloseTo(committed.wholeGrid[key].perCheckpoint[i]!, 12));
+    }
     expect(report.searchSteps).toEqual({ halved: 5 * 20 + 2 * 38, whole: 5 * 50 });
   });
 
@@ -135,4 +139,62 @@ describe('other first rungs and survivors (bench/README.md, section 6, "The halv
     expect(Number(r.meanRegret.toFixed(4))).toBe(regret);
     expect(r.perCheckpoint.map((x) => Number(x.toFixed(4)))).toEqual(perCheckpoint);
   }, 60_000);
+});
+
+describe("the scorer's own choice: every grid LR probed (bench/README.md, section 6)", () => {
+  const bank = CooldownBank.load(DEFAULT_COOLDOWN_BANK);
+  const rung = CooldownRung.load(DEFAULT_RUNG_FILE, bank);
+  let report: HalvingReport;
+  beforeAll(async () => {
+    report = await halvingReport(DEFAULT_COOLDOWN_BANK, DEFAULT_RUNG_FILE, { boSeeds: 1, randomSeeds: 1000 });
+  }, 120_000);
+
+  /** Regret of an LR index at a checkpoint, from the bank's truths. */
+  const regret = (c: number, i: number) => bank.curve(c, i).truthLoss - Math.min(...bank.grid.map((_, j) => bank.curve(c, j).truthLoss));
+
+  it('chooses, halved, the better whole-probe score of the two usable first-rung bests, and whole, the lowest whole-probe score', () => {
+    const halved: number[] = [];
+    const whole: number[] = [];
+    const firstRung: number[] = [];
+    for (let c = 0; c < 4; c++) {
+      const base = bank.checkpoints[c]!.baseScore;
+      const grid = bank.grid.map((_, i) => i);
+      const first = rung.scores(c);
+      const score = (i: number) => bank.curve(c, i).score;
+      const two = grid.filter((i) => first[i]! < base).sort((a, b) => first[a]! - first[b]!).slice(0, 2);
+      halved.push(two.filter((i) => score(i) < base).sort((a, b) => score(a) - score(b))[0]!);
+      whole.push(grid.filter((i) => score(i) < base).sort((a, b) => score(a) - score(b))[0]!);
+      // The first rung's usable best, continued alone (its whole-probe score is below the base at every checkpoint).
+      expect(score(two[0]!)).toBeLessThan(base);
+      firstRung.push(two[0]!);
+    }
+    expect(firstRung.map((i) => bank.grid[i])).toEqual([0.0178, 0.00562, 0.00316, 0.001]);
+    report.wholeGrid.firstRung.perCheckpoint.forEach((x, c) => expect(x).toBeCloseTo(regret(c, firstRung[c]!), 12));
+    // At step 1,500 only 0.001 ends its first rung below the base score: it alone continues.
+    expect(halved.map((i) => bank.grid[i])).toEqual([0.0316, 0.00562, 0.00316, 0.001]);
+    expect(whole.map((i) => bank.grid[i])).toEqual([0.0316, 0.01, 0.00316, 0.01]);
+    report.wholeGrid.halved.perCheckpoint.forEach((x, c) => expect(x).toBeCloseTo(regret(c, halved[c]!), 12));
+    report.wholeGrid.whole.perCheckpoint.forEach((x, c) => expect(x).toBeCloseTo(regret(c, whole[c]!), 12));
+  });
+
+  it('pins what bench/README.md reports: probing every LR is no better than random search of 5', () => {
+    expect(report.wholeGrid.halved.meanRegret).toBeGreaterThan(0.0151);
+    expect(report.wholeGrid.halved.meanRegret).toBeLessThan(0.0153);
+    expect(report.wholeGrid.whole.meanRegret).toBeGreaterThan(0.0097);
+    expect(report.wholeGrid.whole.meanRegret).toBeLessThan(0.0099);
+    expect(report.wholeGrid.halved.ratio).toBeGreaterThan(1.48);
+    expect(report.wholeGrid.halved.ratio).toBeLessThan(1.51);
+    expect(report.wholeGrid.whole.ratio).toBeGreaterThan(0.95);
+    expect(report.wholeGrid.whole.ratio).toBeLessThan(0.97);
+    // The first rung's best alone: the truly best LR at the first search (regret 0), worse later.
+    expect(report.wholeGrid.firstRung.perCheckpoint[0]).toBe(0);
+    expect(report.wholeGrid.firstRung.meanRegret).toBeGreaterThan(0.0092);
+    expect(report.wholeGrid.firstRung.meanRegret).toBeLessThan(0.0094);
+    expect(report.wholeGrid.firstRung.ratio).toBeGreaterThan(0.9);
+    expect(report.wholeGrid.firstRung.ratio).toBeLessThan(0.93);
+    // At the first search (the only one by default) both choose 0.0316: 1.24× random search's regret.
+    expect(report.wholeGrid.halved.ratioFirst).toBeCloseTo(report.wholeGrid.whole.ratioFirst, 12);
+    expect(report.wholeGrid.whole.ratioFirst).toBeGreaterThan(1.22);
+    expect(report.wholeGrid.whole.ratioFirst).toBeLessThan(1.25);
+  });
 });
