@@ -26,7 +26,8 @@
  *   --optimizer momentum|adam (momentum)   --momentum (0.9)
  *   --strategy cooldown|reference (cooldown)   --min-lr/--max-lr AutoLRS range (3 decades ending at the grid's top)
  *   cooldown: --k N --later-k N --probe-steps N --stages N --cooldown-fraction X --cooldown-shape linear|cosine
- *            --warmup-fraction X --train-from checkpoint|probe --tolerance X --shrink X --survivors N --rung-steps N (the strategy's defaults)
+ *            --warmup-fraction X --train-from checkpoint|probe --tolerance X --shrink X --survivors N --rung-steps N
+ *            --batch-norm-batches N (the strategy's defaults)
  *   reference: --k N (10) --tau N --tau-prime N --tau-max N (scaled to the budget: budget = 7·τ·(1+k/10))
  *   --no-autolrs    run only the baselines and peers (a part of the benchmark, see --merge)
  *   --merge A.json B.json ...   combine results files of parts of one benchmark into --out
@@ -175,6 +176,7 @@ interface Parsed extends HeadToHeadConfig, Omit<Cli, 'config'> {
   cooldownFraction?: number;
   cooldownShape?: CooldownShape;
   trainFrom?: TrainFrom;
+  batchNormBatches?: number;
 }
 
 /** The flags of the cooldown strategy's options. */
@@ -190,6 +192,7 @@ const COOLDOWN_FLAGS: Flags<Parsed> = {
   '--stages': { kind: 'integer', key: 'stages', min: 1 },
   '--cooldown-fraction': { kind: 'interval', key: 'cooldownFraction', min: 0, below: 1 },
   '--cooldown-shape': { kind: 'choice', key: 'cooldownShape', values: COOLDOWN_SHAPES, or: true },
+  '--batch-norm-batches': { kind: 'integer', key: 'batchNormBatches', min: 0 },
 };
 
 /** The options the cooldown strategy's flags set. */

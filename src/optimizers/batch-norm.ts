@@ -45,7 +45,8 @@ function batchNormLayers(layer: tf.layers.Layer, out: BatchNormLayer[] = []): Ba
 
 /**
  * Recomputes the moving mean and variance of every batch-normalization layer of `model`
- * at its current weights: runs `numBatches` batches of `x` through the model in training
+ * at its current weights: runs `numBatches` batches of `x` (one tensor per input of a
+ * multi-input model, the same rows of each) through the model in training
  * mode (no gradient, no optimizer step) and sets each layer's statistics to the average
  * of the batches' statistics.
  *
@@ -61,11 +62,16 @@ function batchNormLayers(layer: tf.layers.Layer, out: BatchNormLayer[] = []): Ba
  * optimizer.train(); // back to y before training on
  * ```
  */
-export function reestimateBatchNorm(model: tf.LayersModel, x: tf.Tensor, options: ReestimateBatchNormOptions = {}): ReestimateBatchNormResult {
+export function reestimateBatchNorm(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], options: ReestimateBatchNormOptions = {}): ReestimateBatchNormResult {
   if (!(model instanceof tf.LayersModel)) throw new TypeError(`Expected \`model\` to be a tf.LayersModel, got ${describe(model)}.`);
-  if (!(x instanceof tf.Tensor)) throw new TypeError(`Expected \`x\` to be a tf.Tensor, got ${describe(x)}.`);
-  const n = x.shape[0];
-  if (n === undefined || n < 1) throw new RangeError(`Expected \`x\` to have at least one example, got shape [${x.shape.join(', ')}].`);
+  const inputs = Array.isArray(x) ? x : [x];
+  if (inputs.length === 0 || !inputs.every((t) => t instanceof tf.Tensor)) {
+    throw new TypeError(`Expected \`x\` to be a tf.Tensor or a non-empty array of them (one per input of a multi-input model), got ${describe(x)}.`);
+  }
+  const n = inputs[0]!.shape[0];
+  if (n === undefined || n < 1) throw new RangeError(`Expected \`x\` to have at least one example, got shape [${inputs[0]!.shape.join(', ')}].`);
+  const counts = inputs.map((t) => t.shape[0]);
+  if (counts.some((c) => c !== n)) throw new RangeError(`Expected every input of \`x\` to have the same number of examples, got ${counts.join(', ')}.`);
   const o = optionsObject<ReestimateBatchNormOptions>('options', options);
   knownKeys('options', o, ['numBatches', 'batchSize']);
   const numBatches = integerAtLeast('numBatches', o.numBatches ?? 50, 1);
@@ -79,8 +85,8 @@ export function reestimateBatchNorm(model: tf.LayersModel, x: tf.Tensor, options
       for (const l of layers) l.momentum = i / (i + 1);
       const start = (i * batchSize) % n;
       tf.tidy(() => {
-        const xb = start + batchSize <= n ? x.slice(start, batchSize) : tf.concat([x.slice(start, n - start), x.slice(0, batchSize - (n - start))], 0);
-        model.apply(xb, { training: true });
+        const rows = (t: tf.Tensor): tf.Tensor => (start + batchSize <= n ? t.slice(start, batchSize) : tf.concat([t.slice(start, n - start), t.slice(0, batchSize - (n - start))], 0));
+        model.apply(Array.isArray(x) ? inputs.map(rows) : rows(x), { training: true });
       });
     }
   } finally {

@@ -99,6 +99,25 @@ describe('reestimateBatchNorm', () => {
     m.dispose();
   });
 
+  it('feeds the same rows of every input to a multi-input model', async () => {
+    // Input a through the batch norm, input b (another scale) straight to the head.
+    const a = tf.input({ shape: [F] });
+    const b = tf.input({ shape: [F] });
+    const bn = tf.layers.batchNormalization({ momentum: 0.99 });
+    const out = tf.layers.dense({ units: 2 }).apply(tf.layers.concatenate().apply([bn.apply(a) as tf.SymbolicTensor, b]) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: [a, b], outputs: out });
+    const other = tf.mul(xs, 100);
+    expect(reestimateBatchNorm(m, [xs, other], { numBatches: 7, batchSize: 8 })).toEqual({ layers: 1, batches: 7 });
+    const want = await expected(7, 8);
+    const got = await stats(bn);
+    got.mean.forEach((v, f) => expect(v).toBeCloseTo(want.mean[f]!, 4));
+    got.variance.forEach((v, f) => expect(v).toBeCloseTo(want.variance[f]!, 3));
+    expect(() => reestimateBatchNorm(m, [xs, other.slice(0, 30)])).toThrow(/same number of examples, got 40, 30/);
+    expect(() => reestimateBatchNorm(m, [])).toThrow(/non-empty array/);
+    other.dispose();
+    m.dispose();
+  });
+
   it('refuses bad input before any forward pass', async () => {
     const { m, bn } = model(false);
     const cases: Array<[() => unknown, new (...a: never[]) => Error, RegExp]> = [

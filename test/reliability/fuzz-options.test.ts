@@ -118,6 +118,7 @@ const SPECS: Record<string, Spec> = {
       batchSize: 'integer1',
       scoreSize: 'integer1',
       scoreBatchSize: 'integer1',
+      batchNormBatches: 'integer0',
       verbose: 'verbosity',
     },
     relational: [

@@ -10,6 +10,7 @@
  * stops training, at the end of the final cooldown.
  */
 import * as tf from '@tensorflow/tfjs';
+import { reestimateBatchNorm } from '../../optimizers/batch-norm.js';
 import { modelVariables } from '../../state/checkpoint.js';
 import { assertLrSettable } from '../../state/lr.js';
 import { lrRangeTest, type LrRangeTestOptions } from '../../schedules/lr-range-test.js';
@@ -64,6 +65,18 @@ export interface AutoLRSCooldownArgs extends Omit<CooldownOptions, 'minLr' | 'ma
    * @default 256
    */
   scoreBatchSize?: number;
+  /**
+   * Batches of `data` (of `batchSize` examples, from its first example on) on which the
+   * batch-normalization statistics are recomputed before each score of a search, exactly as
+   * {@link reestimateBatchNorm} does: a probe's score then reflects its weights, not moving
+   * statistics that lag them (more after a large LR). 0 scores with the moving statistics as
+   * training left them. A model without batch normalization is not affected; the model a
+   * search trains on from keeps the statistics its own training gave it. Costs that many
+   * forward passes per score (no gradient step). Chosen on validation accuracy
+   * (bench/README.md, section 7, "Batch-norm statistics before a score").
+   * @default 16
+   */
+  batchNormBatches?: number;
   /** Options of the range test run when no bounds are given (its `batchSize` defaults to the probes'). */
   lrRangeTest?: LrRangeTestOptions;
   /** Called for every event of the schedule, and once with the bounds a range test chose. */
@@ -90,7 +103,7 @@ export interface CooldownBoundsEvent {
 
 export type CooldownCallbackEvent = CooldownEvent | CooldownBoundsEvent;
 
-const CALLBACK_KEYS = ['strategy', 'data', 'batchSize', 'scoreData', 'validationData', 'scoreSize', 'scoreBatchSize', 'lrRangeTest', 'onEvent', 'verbose'] as const;
+const CALLBACK_KEYS = ['strategy', 'data', 'batchSize', 'scoreData', 'validationData', 'scoreSize', 'scoreBatchSize', 'batchNormBatches', 'lrRangeTest', 'onEvent', 'verbose'] as const;
 /** Every key of {@link AutoLRSCooldownArgs}. */
 export const COOLDOWN_ARG_KEYS = [...COOLDOWN_OPTION_KEYS.filter((k) => k !== 'startStep'), ...CALLBACK_KEYS];
 
@@ -169,10 +182,11 @@ export class AutoLRSCooldown extends SameTfjsCallback {
     if (a.totalSteps !== undefined) integerAtLeast('totalSteps', a.totalSteps, 1);
     if (a.scoreSize !== undefined) integerAtLeast('scoreSize', a.scoreSize, 1);
     integerAtLeast('scoreBatchSize', a.scoreBatchSize ?? 256, 1);
+    integerAtLeast('batchNormBatches', a.batchNormBatches ?? 16, 0);
     if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1) throw new TypeError(`Expected \`verbose\` to be 0 or 1, got ${String(a.verbose)}.`);
     if (a.onEvent !== undefined) func('onEvent', a.onEvent);
     // The strategy's own options, checked now with stand-in bounds and budget where they come later.
-    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, lrRangeTest: _r, onEvent: _e, verbose: _vb, ...rest } = a;
+    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, batchNormBatches: _bn, lrRangeTest: _r, onEvent: _e, verbose: _vb, ...rest } = a;
     new CooldownController({ ...rest, minLr: rest.minLr ?? 1e-4, maxLr: rest.maxLr ?? 1e-1, totalSteps: rest.totalSteps ?? 1e9 } as CooldownOptions);
     this.#args = a as AutoLRSCooldownArgs;
     this.#totalSteps = a.totalSteps ?? null;
@@ -349,14 +363,16 @@ export class AutoLRSCooldown extends SameTfjsCallback {
     const probeData = this.#probeData;
     const trainStep = modelTrainStep(model);
     const scoreBatchSize = a.scoreBatchSize ?? 256;
+    const batchNormBatches = a.batchNormBatches ?? 16;
     const scoreFn = (): tf.Scalar => {
       const set = probeData.scoreSet;
+      if (batchNormBatches > 0) reestimateBatchNorm(model, a.data.x, { numBatches: batchNormBatches, batchSize: this.#batchSize! });
       const out = model.evaluate(set.x, set.y, { batchSize: scoreBatchSize });
       const list = Array.isArray(out) ? out : [out];
       tf.dispose(list.slice(1));
       return list[0]!;
     };
-    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, lrRangeTest: _r, onEvent: _e, verbose: _vb, totalSteps: _t, minLr: _mi, maxLr: _ma, ...strategy } = a;
+    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, batchNormBatches: _bn, lrRangeTest: _r, onEvent: _e, verbose: _vb, totalSteps: _t, minLr: _mi, maxLr: _ma, ...strategy } = a;
     const driver = new CooldownDriver(
       { variables: modelVariables(model), optimizer },
       {
