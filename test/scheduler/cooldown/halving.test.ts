@@ -42,6 +42,19 @@ function halvedSearch(c: CooldownController, first: Record<number, number>, cont
 
 const FIRST = { 0.01: 1.0, 0.1: 0.8, 0.3: 2.5, 0.05: 0.7, 0.002: 1.5, 0.02: 0.9 };
 
+/**
+ * The first rung's verdicts with FIRST's scores: the snapshots to hold are the two best usable
+ * probes so far (0.3 made no progress); the first rung never names a best state to train on.
+ */
+const FIRST_RUNG_VERDICTS = [
+  { best: false, keep: [0] },
+  { best: false, keep: [1, 0] },
+  { best: false, keep: [1, 0] },
+  { best: false, keep: [3, 1] },
+  { best: false, keep: [3, 1] },
+  { best: false, keep: [3, 1] },
+];
+
 describe('CooldownController with successive halving (survivors > 0)', () => {
   it('runs every probe for the first rung, then continues the best two to the whole probe and chooses among them', () => {
     const s = scripted(LRS);
@@ -62,18 +75,8 @@ describe('CooldownController with successive halving (survivors > 0)', () => {
       [2, 3, 0.05, 5, 20, 12, true],
       [2, 1, 0.1, 5, 20, 12, true],
     ]);
-    // The snapshots to hold: the two best usable first-rung probes so far (0.3 made no progress),
-    // then the continuations still to run. The first rung never names a best state to train on.
-    expect(r.seen.map((x) => x.verdict)).toEqual([
-      { best: false, keep: [0] },
-      { best: false, keep: [1, 0] },
-      { best: false, keep: [1, 0] },
-      { best: false, keep: [3, 1] },
-      { best: false, keep: [3, 1] },
-      { best: false, keep: [3, 1] },
-      { best: true, keep: [1] },
-      { best: true, keep: [] },
-    ]);
+    // The first rung's verdicts, then the continuations still to run.
+    expect(r.seen.map((x) => x.verdict)).toEqual([...FIRST_RUNG_VERDICTS, { best: true, keep: [1] }, { best: true, keep: [] }]);
     expect(r.lr).toBe(0.1);
     expect(r.kept).toBe('probe');
     // First rung at 0.01: 5 steps at the LR, then 3 decay steps, lr·(8 − i)/4.
@@ -175,16 +178,7 @@ describe('CooldownController with successive halving (survivors > 0)', () => {
     const r = halvedSearch(c, FIRST, { 0.05: 0.6, 0.1: 0.5 });
     // The first rung's snapshots are still needed: the continuations start from them.
     expect(r.seen.map((x) => [x.run.rung, x.run.snapshot])).toEqual([...Array(6).fill([1, true]), [2, false], [2, false]]);
-    expect(r.seen.map((x) => x.verdict)).toEqual([
-      { best: false, keep: [0] },
-      { best: false, keep: [1, 0] },
-      { best: false, keep: [1, 0] },
-      { best: false, keep: [3, 1] },
-      { best: false, keep: [3, 1] },
-      { best: false, keep: [3, 1] },
-      { best: false, keep: [1] },
-      { best: false, keep: [] },
-    ]);
+    expect(r.seen.map((x) => x.verdict)).toEqual([...FIRST_RUNG_VERDICTS, { best: false, keep: [1] }, { best: false, keep: [] }]);
     expect([r.lr, r.kept]).toEqual([0.1, 'checkpoint']);
   });
 
