@@ -6,7 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+
+import { buildModel } from '../../bench/lib/setup.js';
 
 interface Run {
   id: string;
@@ -66,12 +69,14 @@ describe.each([
     ] as const,
     // 5 first-rung probes of 20 steps, the best 2 continued through steps 12 to 49.
     searchSteps: 5 * 20 + 2 * 38,
+    // The CNN has no batch norm: batchNormBatches does not change its runs.
+    options: { k: 5, tolerance: 0, survivors: 2, trainFrom: 'checkpoint', warmupFraction: 0.05 },
   },
   {
     file: 'schedules-wasm-resnet8-adam.json',
     runs: 21,
     table: [
-      ['autolrs', null, 89.21, 0.44],
+      ['autolrs', null, 88.81, 0.52],
       ['one-cycle', 0.03, 89.09, 0.37],
       ['cosine', 0.03, 88.48, 0.09],
       ['lr-finder-onecycle', null, 88.22, 0.58],
@@ -79,8 +84,9 @@ describe.each([
     ] as const,
     // τ' = 51: first-rung probes of round(20.4) = 20 steps, 12 at the LR; continued through steps 12 to 50.
     searchSteps: 5 * 20 + 2 * 39,
+    options: { k: 5, tolerance: 0, survivors: 2, trainFrom: 'checkpoint', warmupFraction: 0.05, batchNormBatches: 16 },
   },
-])('$file', ({ file, runs, table, searchSteps }) => {
+])('$file', ({ file, runs, table, searchSteps, options }) => {
   const r = load(file);
 
   it('holds every run of the protocol: the grids at seed 0, then 3 seeds of each tuned baseline, peer and AutoLRS', () => {
@@ -98,7 +104,7 @@ describe.each([
   });
 
   it("runs AutoLRS with the library's defaults, its probe steps inside the budget", () => {
-    expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0, survivors: 2, trainFrom: 'checkpoint', warmupFraction: 0.05 });
+    expect(r.config.autolrs.options).toEqual(options);
     for (const a of r.runs.filter((x) => x.method === 'autolrs')) {
       // Training starts from the checkpoint: every probe step is thrown away.
       expect(a.autolrs!.stats['keptProbeSteps']).toBe(0);
@@ -116,7 +122,7 @@ describe.each([
 describe('five seeds: AutoLRS against tuned one-cycle (bench/README.md, section 7)', () => {
   it.each([
     ['schedules-wasm-cnn-momentum-5seeds.json', [88.4, 0.44], [88.63, 0.25]],
-    ['schedules-wasm-resnet8-adam-5seeds.json', [88.66, 1.38], [88.95, 0.56]],
+    ['schedules-wasm-resnet8-adam-5seeds.json', [89.07, 0.53], [88.95, 0.56]],
   ] as const)('%s', (file, autolrs, oneCycle) => {
     const r = load(file);
     expect(r.config.seeds).toBe(5);
@@ -125,6 +131,13 @@ describe('five seeds: AutoLRS against tuned one-cycle (bench/README.md, section 
     expect(meanSd(finals(r, 'one-cycle', 0.03))).toEqual(oneCycle);
   });
 });
+
+/** AutoLRS's first n seeds: test mean ± sd and validation mean, rounded as the README prints them. */
+function firstSeeds(r: Results, n: number): { test: [number, number]; val: number } {
+  const runs = seedRuns(r, 'autolrs', null).slice(0, n);
+  expect(runs).toHaveLength(n);
+  return { test: meanSd(runs.map((x) => x.finalTestAcc)), val: Number((runs.reduce((a, x) => a + x.finalValAcc, 0) / n).toFixed(2)) };
+}
 
 /** Mean validation accuracy of a method's runs at `lr`, seeds 0..n−1, rounded as the README prints it. */
 function valMean(r: Results, method: string, lr: number | null): number {
@@ -229,11 +242,6 @@ describe('successive halving against the search without it (bench/README.md, sec
 
 describe('where training starts after the search, trainFrom (bench/README.md, section 7, "A start at the full LR")', () => {
   /** Test mean ± sd and validation mean of AutoLRS's runs with seeds 0..n−1. */
-  const firstSeeds = (r: Results, n: number) => {
-    const runs = seedRuns(r, 'autolrs', null).slice(0, n);
-    expect(runs).toHaveLength(n);
-    return { test: meanSd(runs.map((x) => x.finalTestAcc)), val: Number((runs.reduce((a, x) => a + x.finalValAcc, 0) / n).toFixed(2)) };
-  };
   const plain = (task: string) =>
     load(`parts/${task}-k5-sh2-s5.json`)
       .runs.filter((x) => x.method === 'autolrs')
@@ -338,5 +346,55 @@ describe('where training starts after the search, trainFrom (bench/README.md, se
     const both5 = (cnn: string, resnet: string) => (firstSeeds(load(`parts/${cnn}`), 5).val + firstSeeds(load(`parts/${resnet}`), 5).val) / 2;
     expect(both5('cnn-momentum-k5-sh2-s5.json', 'resnet8-adam-k5-sh2-s5.json')).toBeCloseTo(89.26, 2);
     expect(both5('cnn-momentum-ckpt-wu005-s5.json', 'resnet8-adam-ckpt-wu005-s5.json')).toBeCloseTo(89.335, 2);
+  });
+});
+
+describe('batch-norm statistics before a score, batchNormBatches (bench/README.md, section 7)', () => {
+  const three = load('parts/resnet8-adam-bn16.json');
+  const five = load('parts/resnet8-adam-bn16-s5.json');
+  const ten = load('parts/resnet8-adam-bn16-s10.json');
+  const before = { five: load('parts/resnet8-adam-ckpt-wu005-s5.json'), ten: load('parts/resnet8-adam-ckpt-wu005-s10.json') };
+
+  it('holds the default with 16 batches on seeds 0 to 2, 0 to 4 and 0 to 9, the same runs where they overlap', () => {
+    for (const r of [three, five, ten]) {
+      expect(r.config.autolrs.options).toEqual({ k: 5, tolerance: 0, survivors: 2, trainFrom: 'checkpoint', warmupFraction: 0.05, batchNormBatches: 16 });
+    }
+    expect([three.config.seeds, five.config.seeds, ten.config.seeds]).toEqual([3, 5, 10]);
+    expect(seedRuns(five, 'autolrs', null).slice(0, 3)).toEqual(seedRuns(three, 'autolrs', null));
+    expect(seedRuns(ten, 'autolrs', null).slice(0, 5)).toEqual(seedRuns(five, 'autolrs', null));
+    // The main table's AutoLRS runs are the 3-seed part's.
+    expect(seedRuns(load('schedules-wasm-resnet8-adam.json'), 'autolrs', null)).toEqual(seedRuns(three, 'autolrs', null));
+    expect(seedRuns(load('schedules-wasm-resnet8-adam-5seeds.json'), 'autolrs', null)).toEqual(seedRuns(five, 'autolrs', null));
+  });
+
+  it('reports the table of bench/README.md: figures and LRs chosen, with the moving statistics beside them', () => {
+    expect(firstSeeds(three, 3)).toEqual({ test: [88.81, 0.52], val: 89.05 });
+    expect(firstSeeds(five, 5)).toEqual({ test: [89.07, 0.53], val: 89.33 });
+    expect(firstSeeds(ten, 10)).toEqual({ test: [88.97, 0.45], val: 89.34 });
+    expect(firstSeeds(before.five, 5)).toEqual({ test: [88.66, 1.38], val: 89.1 });
+    expect(firstSeeds(before.ten, 10)).toEqual({ test: [88.71, 1.12], val: 88.99 });
+    const lrs = (r: Results) => seedRuns(r, 'autolrs', null).map((x) => Number(x.autolrs!.stages[0]!.chosenLr.toFixed(4)));
+    expect(lrs(ten)).toEqual([0.0197, 0.016, 0.03, 0.03, 0.015, 0.0164, 0.0158, 0.0171, 0.0184, 0.03]);
+    expect(lrs(before.ten)).toEqual([0.0156, 0.0099, 0.0068, 0.0018, 0.0103, 0.0114, 0.0054, 0.0019, 0.0061, 0.0081]);
+    // Test accuracy, seed by seed: the two failures mended, 6 of the other 8 lower.
+    const diff = seedRuns(ten, 'autolrs', null).map((x, s) => Number((x.finalTestAcc - seedRuns(before.ten, 'autolrs', null)[s]!.finalTestAcc).toFixed(2)));
+    expect(diff).toEqual([-0.18, -0.6, -0.41, 3.4, -0.14, -1.23, 0.05, 1.63, -0.37, 0.42]);
+  });
+
+  it('was chosen by the rule fixed before the runs (validation over both tasks up by more than 0.1 on seeds 0 to 4), and the ten-seed check kept it', () => {
+    const cnn = firstSeeds(load('parts/cnn-momentum-ckpt-wu005-s5.json'), 5).val;
+    const both = (resnet: Results, n: number) => (cnn + firstSeeds(resnet, n).val) / 2;
+    expect(both(five, 5) - both(before.five, 5)).toBeGreaterThan(0.1);
+    expect(firstSeeds(ten, 10).val).toBeGreaterThan(firstSeeds(before.ten, 10).val);
+  });
+
+  it('leaves the CNN task alone: its model has no batch-norm layer, and ResNet-8 has', () => {
+    const names = (m: tf.LayersModel): string[] => m.layers.map((l) => l.getClassName());
+    const cnn = buildModel('cnn', 0);
+    const resnet = buildModel('resnet8', 0, 8);
+    expect(names(cnn)).not.toContain('BatchNormalization');
+    expect(names(resnet)).toContain('BatchNormalization');
+    cnn.dispose();
+    resnet.dispose();
   });
 });
