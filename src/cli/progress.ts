@@ -4,6 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 
+import { formatSeconds } from './duration.js';
+
 /** What the progress shows after a step. */
 export interface ProgressState {
   step: number;
@@ -25,12 +27,6 @@ export interface Progress {
 const fmtLr = (lr: number) => lr.toExponential(2);
 const fmtLoss = (loss: number | null) => (loss === null ? '-' : loss.toFixed(4));
 
-function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  const r = Math.round(s - 60 * m);
-  return m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
-}
 
 /** A progress bar on a TTY, lines elsewhere (every `lineEverySeconds`), or nothing when quiet. */
 export function createProgress(options: {
@@ -63,7 +59,7 @@ export function createProgress(options: {
           phase: s.phase.padEnd(6),
           lr: fmtLr(s.lr),
           loss: fmtLoss(s.loss),
-          elapsed: fmtSeconds((performance.now() - t0) / 1000),
+          elapsed: formatSeconds((performance.now() - t0) / 1000),
         });
       },
       stop() {
@@ -79,7 +75,7 @@ export function createProgress(options: {
     const elapsed = (performance.now() - t0) / 1000;
     const eta = s.step > 0 ? (elapsed / s.step) * (s.total - s.step) : NaN;
     write(
-      `step ${s.step}/${s.total} (${Math.floor((100 * s.step) / s.total)}%) | stage ${s.stage} ${s.phase} | lr ${fmtLr(s.lr)} | loss ${fmtLoss(s.loss)} | ${fmtSeconds(elapsed)} elapsed, ETA ${fmtSeconds(eta)}`,
+      `step ${s.step}/${s.total} (${Math.floor((100 * s.step) / s.total)}%) | stage ${s.stage} ${s.phase} | lr ${fmtLr(s.lr)} | loss ${fmtLoss(s.loss)} | ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}`,
     );
   };
   return {

@@ -36,6 +36,7 @@ import {
   stepLR,
 } from '../schedules/index.js';
 import type { TrainConfig } from './args.js';
+import { formatSeconds } from './duration.js';
 import { createProgress } from './progress.js';
 
 /** Where the command writes: lines for the user, and whether stdout is a terminal. */
@@ -107,12 +108,6 @@ export function runDirName(date: Date, exists: (name: string) => boolean = () =>
   let name = base;
   for (let i = 2; exists(name); i++) name = `${base}-${i}`;
   return name;
-}
-
-function fmtSeconds(s: number): string {
-  const m = Math.floor(s / 60);
-  const r = Math.round(s - 60 * m);
-  return m > 0 ? `${m}m${String(r).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
 }
 
 /** The schedule callback for a baseline (null for a constant LR), for `total` steps. */
@@ -412,7 +407,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     `Test accuracy: ${(100 * testAccuracy).toFixed(2)} % on ${data.test.size} test images (loss ${testLoss.toFixed(4)}), after ${gradientSteps} gradient steps` +
       (auto ? ` (${searchSteps} of them in LR probes${rangeTestSteps > 0 ? `, ${rangeTestSteps} in the LR range test` : ''})` : '') +
       (recipe ? ` (${rangeSteps} of them in the LR range test)` : '') +
-      ` in ${fmtSeconds(trainTime)}` +
+      ` in ${formatSeconds(trainTime, { tenths: true })}` +
       (stop.by === 'time' ? ` (stopped by --max-minutes ${config.maxMinutes})` : ''),
   );
 
@@ -428,7 +423,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
     `test accuracy ${(100 * testAccuracy).toFixed(2)} % | ${stepsTaken} steps` +
     (auto ? ` (${searchSteps} in LR probes) | LR chosen per stage: ${chosen.join(', ') || '-'}` : '') +
     (recipe ? ` (${rangeSteps} in the LR range test) | peak LR ${recipe.maxLr.toPrecision(3)}` : '') +
-    ` | ${selection.name} backend, ${fmtSeconds(trainTime)}`;
+    ` | ${selection.name} backend, ${formatSeconds(trainTime, { tenths: true })}`;
   const spec = scheduleSpec(stepsLog.records, { title, subtitle, stages: history, epochs: stepsLog.epochs });
   const svg = await renderSvg(spec);
   await writeFile(files.svg, svg);
@@ -490,7 +485,7 @@ export async function train(config: TrainConfig, io: TrainIO): Promise<TrainSumm
   data.dispose();
   optimizer.dispose();
   say(
-    `Done in ${fmtSeconds(summary.wallTimeSeconds)}: test accuracy ${(100 * testAccuracy).toFixed(2)} %, ${stepsTaken} steps on ${selection.name}; ` +
+    `Done in ${formatSeconds(summary.wallTimeSeconds, { tenths: true })}: test accuracy ${(100 * testAccuracy).toFixed(2)} %, ${stepsTaken} steps on ${selection.name}; ` +
       `wrote ${dir}/{steps.jsonl, summary.json, schedule.svg${png === null ? '' : ', schedule.png'}}`,
   );
   return summary;
