@@ -27,7 +27,6 @@ export interface Progress {
 const fmtLr = (lr: number) => lr.toExponential(2);
 const fmtLoss = (loss: number | null) => (loss === null ? '-' : loss.toFixed(4));
 
-
 /** A progress bar on a TTY, lines elsewhere (every `lineEverySeconds`), or nothing when quiet. */
 export function createProgress(options: {
   total: number;
