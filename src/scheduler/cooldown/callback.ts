@@ -107,6 +107,16 @@ const CALLBACK_KEYS = ['strategy', 'data', 'batchSize', 'scoreData', 'validation
 /** Every key of {@link AutoLRSCooldownArgs}. */
 export const COOLDOWN_ARG_KEYS = [...COOLDOWN_OPTION_KEYS.filter((k) => k !== 'startStep'), ...CALLBACK_KEYS];
 
+/** Defaults of the callback's own options (documented on {@link AutoLRSCooldownArgs}). */
+const DEFAULT_SCORE_BATCH_SIZE = 256;
+const DEFAULT_BATCH_NORM_BATCHES = 16;
+
+/** The strategy's options among the callback's arguments: every key but the callback's own. */
+function strategyOptions(args: Partial<AutoLRSCooldownArgs>): Partial<CooldownOptions> {
+  const own: ReadonlySet<string> = new Set(CALLBACK_KEYS);
+  return Object.fromEntries(Object.entries(args).filter(([key]) => !own.has(key))) as Partial<CooldownOptions>;
+}
+
 /** What {@link AutoLRSCooldown.saveState} returns. */
 export interface AutoLRSCooldownState {
   version: 1;
@@ -181,12 +191,12 @@ export class AutoLRSCooldown extends SameTfjsCallback {
     if (a.batchSize !== undefined) integerAtLeast('batchSize', a.batchSize, 1);
     if (a.totalSteps !== undefined) integerAtLeast('totalSteps', a.totalSteps, 1);
     if (a.scoreSize !== undefined) integerAtLeast('scoreSize', a.scoreSize, 1);
-    integerAtLeast('scoreBatchSize', a.scoreBatchSize ?? 256, 1);
-    integerAtLeast('batchNormBatches', a.batchNormBatches ?? 16, 0);
+    integerAtLeast('scoreBatchSize', a.scoreBatchSize ?? DEFAULT_SCORE_BATCH_SIZE, 1);
+    integerAtLeast('batchNormBatches', a.batchNormBatches ?? DEFAULT_BATCH_NORM_BATCHES, 0);
     if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1) throw new TypeError(`Expected \`verbose\` to be 0 or 1, got ${String(a.verbose)}.`);
     if (a.onEvent !== undefined) func('onEvent', a.onEvent);
     // The strategy's own options, checked now with stand-in bounds and budget where they come later.
-    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, batchNormBatches: _bn, lrRangeTest: _r, onEvent: _e, verbose: _vb, ...rest } = a;
+    const rest = strategyOptions(a);
     new CooldownController({ ...rest, minLr: rest.minLr ?? 1e-4, maxLr: rest.maxLr ?? 1e-1, totalSteps: rest.totalSteps ?? 1e9 } as CooldownOptions);
     this.#args = a as AutoLRSCooldownArgs;
     this.#totalSteps = a.totalSteps ?? null;
@@ -362,8 +372,8 @@ export class AutoLRSCooldown extends SameTfjsCallback {
     });
     const probeData = this.#probeData;
     const trainStep = modelTrainStep(model);
-    const scoreBatchSize = a.scoreBatchSize ?? 256;
-    const batchNormBatches = a.batchNormBatches ?? 16;
+    const scoreBatchSize = a.scoreBatchSize ?? DEFAULT_SCORE_BATCH_SIZE;
+    const batchNormBatches = a.batchNormBatches ?? DEFAULT_BATCH_NORM_BATCHES;
     const scoreFn = (): tf.Scalar => {
       const set = probeData.scoreSet;
       if (batchNormBatches > 0) reestimateBatchNorm(model, a.data.x, { numBatches: batchNormBatches, batchSize: this.#batchSize! });
@@ -372,11 +382,11 @@ export class AutoLRSCooldown extends SameTfjsCallback {
       tf.dispose(list.slice(1));
       return list[0]!;
     };
-    const { strategy: _s, data: _d, batchSize: _b, scoreData: _sd, validationData: _v, scoreSize: _ss, scoreBatchSize: _sb, batchNormBatches: _bn, lrRangeTest: _r, onEvent: _e, verbose: _vb, totalSteps: _t, minLr: _mi, maxLr: _ma, ...strategy } = a;
     const driver = new CooldownDriver(
       { variables: modelVariables(model), optimizer },
       {
-        ...strategy,
+        // The bounds and the budget known now replace the arguments'.
+        ...strategyOptions(a),
         minLr: this.#bounds.minLr,
         maxLr: this.#bounds.maxLr,
         totalSteps: this.#totalSteps!,
