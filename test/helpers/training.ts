@@ -1,5 +1,6 @@
 /** Small training fixtures shared by the tests that run model.fit on the cpu backend. */
 import * as tf from '@tensorflow/tfjs';
+import { modelVariables } from '../../src/state/checkpoint.js';
 
 /** A separable 3-class problem: x [n, 8], one-hot y [n, 3]. */
 export function data(n = 64, seed = 3): { x: tf.Tensor2D; y: tf.Tensor2D } {
@@ -42,4 +43,10 @@ export function atStep(at: number, fn: () => void | Promise<void>): tf.Callback 
       if (++n === at) await fn();
     }
   })();
+}
+
+/** The values of a model's variables (trainable and not, in `modelVariables` order), or of a list of variables, read from the device. */
+export async function values(vars: tf.Variable[] | tf.LayersModel): Promise<Float32Array[]> {
+  const list = Array.isArray(vars) ? vars : modelVariables(vars);
+  return Promise.all(list.map(async (v) => (await v.data()) as Float32Array));
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoLRSCooldown } from '../../../src/scheduler/cooldown/callback.js';
 import { reestimateBatchNorm } from '../../../src/optimizers/batch-norm.js';
 import { Checkpoint, modelVariables } from '../../../src/state/checkpoint.js';
-import { data, mlp } from '../../helpers/training.js';
+import { data, mlp, values } from '../../helpers/training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -42,10 +42,6 @@ async function scoreOf(model: tf.LayersModel, batches: number): Promise<number> 
   saved.restore();
   saved.dispose();
   return v;
-}
-
-async function values(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(modelVariables(model).map(async (v) => (await v.data()) as Float32Array));
 }
 
 /** Fits with the tuner; returns the model's variables as training begins after the search. */

@@ -10,7 +10,7 @@ import { CooldownDriver } from '../../../src/scheduler/cooldown/driver.js';
 import { ProbeData, type ProbeBatch } from '../../../src/scheduler/cooldown/probe-data.js';
 import { probeLr } from '../../../src/scheduler/cooldown/plan.js';
 import { Checkpoint, modelVariables } from '../../../src/state/checkpoint.js';
-import { data, mlp, recordAppliedLr } from '../../helpers/training.js';
+import { data, mlp, recordAppliedLr, values } from '../../helpers/training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -20,11 +20,6 @@ const { x, y } = data(512, 3);
 // tolerance 0: the search takes the lowest score, whose probe state is kept. Searches not
 // halved (survivors 0): halving on a model is tested in halving-driver.test.ts.
 const small = { minLr: 1e-3, maxLr: 1, totalSteps: 300, probeSteps: 10, k: 4, laterK: 2, stages: 2, seed: 1, tolerance: 0, survivors: 0, trainFrom: 'probe' as 'probe' | 'checkpoint', warmupFraction: 0 };
-
-async function values(vars: tf.Variable[] | tf.LayersModel): Promise<Float32Array[]> {
-  const list = Array.isArray(vars) ? vars : modelVariables(vars);
-  return Promise.all(list.map(async (v) => (await v.data()) as Float32Array));
-}
 
 /** A driver over a model with spies on the batches each probe step trains on. */
 function instrumented(model: tf.LayersModel, probe: ProbeData) {

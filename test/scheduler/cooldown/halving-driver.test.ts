@@ -12,7 +12,7 @@ import { ProbeData } from '../../../src/scheduler/cooldown/probe-data.js';
 import { probeLr } from '../../../src/scheduler/cooldown/plan.js';
 import type { LrSearch } from '../../../src/scheduler/search.js';
 import { modelVariables } from '../../../src/state/checkpoint.js';
-import { data, mlp, recordAppliedLr } from '../../helpers/training.js';
+import { data, mlp, recordAppliedLr, values } from '../../helpers/training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -50,10 +50,6 @@ function setup(extra: Partial<CooldownDriverOptions>) {
     },
   );
   return { model, probe, driver, seen };
-}
-
-async function values(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(modelVariables(model).map(async (v) => (await v.data()) as Float32Array));
 }
 
 describe('cooldown strategy: successive halving on a model', () => {
